@@ -1,0 +1,5 @@
+"""Functional audio metrics for calipers."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,29 @@
+__path__ = __import__("pkgutil").extend_path(__path__, __name__)
+
+__doc__ = """calipers: PyTorch metrics in installable domain packages.
+
+``calipers`` (this distribution, ``calipers-base``) holds :class:`Metric`, metric arithmetic and the aggregation
+metrics. The domain distributions add ``calipers.classification``, ``calipers.regression``, ``calipers.retrieval``,
+``calipers.audio`` and ``calipers.text``; their metrics are also reachable here (``calipers.Accuracy``...), imported
+on first use.
+"""
+
+from calipers._lazy import MODULE_NAMES, make_lazy_namespace
+from calipers.aggregation import CatMetric, MaxMetric, MeanMetric, MinMetric, RunningMean, RunningSum, SumMetric
+from calipers.compositional import CompositionalMetric
+from calipers.metric import Metric
+
+__version__ = "0.1.0"
+
+_EAGER = [
+    "CatMetric",
+    "CompositionalMetric",
+    "MaxMetric",
+    "MeanMetric",
+    "Metric",
+    "MinMetric",
+    "RunningMean",
+    "RunningSum",
+    "SumMetric",
+]
+__getattr__, __dir__ = make_lazy_namespace(__name__, MODULE_NAMES, _EAGER + ["functional"])

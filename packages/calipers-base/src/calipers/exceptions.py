@@ -1,0 +1,35 @@
+"""Exceptions and warnings raised by calipers.
+
+::
+
+    ImportError
+     └── MissingDependencyError      an optional extra or a domain distribution is not installed
+          └── DomainNotInstalledError  `calipers.X` lives in a domain distribution that is not installed
+    RuntimeError
+     └── MetricStateError            a metric is used in the wrong state (update while synced, unsync twice, ...)
+    UserWarning
+     └── CalipersUserWarning         a suspicious but legal use (compute before update, NaN dropped, ...)
+
+Bad argument values raise ``ValueError`` and bad argument types ``TypeError``, with the argument's name, what was
+expected and what was given.
+"""
+
+from __future__ import annotations
+
+__all__ = ["CalipersUserWarning", "DomainNotInstalledError", "MetricStateError", "MissingDependencyError"]
+
+
+class MissingDependencyError(ImportError):
+    """An optional dependency is missing; the message names what to ``pip install``."""
+
+
+class DomainNotInstalledError(MissingDependencyError):
+    """A name of the ``calipers`` namespace lives in a domain distribution that is not installed."""
+
+
+class MetricStateError(RuntimeError):
+    """A metric method was called in a state that does not allow it (e.g. ``update`` while synced)."""
+
+
+class CalipersUserWarning(UserWarning):
+    """A legal but suspicious use of a metric."""

@@ -1,0 +1,741 @@
+"""`Metric`: the base class of every calipers metric.
+
+A metric declares its states with :meth:`Metric.add_state`, folds each batch into them in ``update`` and turns them
+into a value in ``compute``. The base class adds everything else: batch values through ``forward``, cached compute,
+a batched distributed sync (see :mod:`calipers._sync`), ``merge_state``, ``state_dict`` support, device and dtype
+moves, cloning, pickling and arithmetic between metrics.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import warnings
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Generator, Hashable
+from contextlib import contextmanager
+from copy import deepcopy
+from typing import Any, ClassVar
+
+import torch
+from torch import Tensor
+from torch.nn import Module
+from typing_extensions import Self
+
+from calipers._state import (
+    ELEMENTWISE,
+    Reduction,
+    StateValue,
+    check_state_default,
+    fold_states,
+    normalize_reduction,
+)
+from calipers._sync import StateEntry, execute_sync, plan_sync, sync_with_fn
+from calipers.exceptions import CalipersUserWarning, MetricStateError
+from calipers.utilities.distributed import distributed_available as _default_distributed_available
+
+__all__ = ["Metric"]
+
+_CONSTANTS = frozenset({"higher_is_better", "is_differentiable", "full_state_update"})
+_OPTIONS: dict[str, tuple[Any, str]] = {
+    "compute_on_cpu": (False, "bool"),
+    "dist_sync_on_step": (False, "bool"),
+    "process_group": (None, "any"),
+    "dist_sync_fn": (None, "callable"),
+    "distributed_available_fn": (None, "callable"),
+    "sync_on_compute": (True, "bool"),
+    "compute_with_cache": (True, "bool"),
+}
+
+
+def _wrap_update(update: Callable[..., None]) -> Callable[..., None]:
+    @functools.wraps(update)
+    def wrapped(self: Metric, *args: Any, **kwargs: Any) -> None:
+        if self._in_update:  # a subclass calling super().update(): count once
+            return update(self, *args, **kwargs)
+        if self._is_synced:
+            raise MetricStateError(
+                f"{type(self).__name__}.update: the metric is synced; call `unsync()` before updating it again."
+            )
+        d = self.__dict__
+        computed = d["_computed"]
+        d["_computed"] = None
+        d["_in_update"] = True
+        try:
+            with torch.set_grad_enabled(d["_enable_grad"]):
+                update(self, *args, **kwargs)
+        except BaseException:
+            d["_computed"] = computed
+            raise
+        finally:
+            d["_in_update"] = False
+        d["_update_count"] += 1
+        if d["compute_on_cpu"]:
+            self._move_list_states_to_cpu()
+
+    wrapped.__calipers_wrapped__ = True  # type: ignore[attr-defined]
+    return wrapped
+
+
+def _wrap_compute(compute: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(compute)
+    def wrapped(self: Metric) -> Any:
+        if self._in_compute:
+            return compute(self)
+        if self._update_count == 0 and not self._silence_compute_warning:
+            warnings.warn(
+                f"The `compute` method of {type(self).__name__} was called before `update`: the states hold their "
+                "defaults, so the value may be meaningless.",
+                CalipersUserWarning,
+                stacklevel=2,
+            )
+        if self._computed is not None:
+            return self._computed
+        d = self.__dict__
+        d["_in_compute"] = True
+        try:
+            if d["_to_sync"] and not d["_is_synced"] and d["distributed_available_fn"]():
+                with self.sync_context(dist_sync_fn=d["dist_sync_fn"], should_unsync=d["_should_unsync"]):
+                    value = _squeeze_scalars(compute(self))
+            else:
+                value = _squeeze_scalars(compute(self))
+        finally:
+            d["_in_compute"] = False
+        if d["compute_with_cache"]:
+            d["_computed"] = value
+        return value
+
+    wrapped.__calipers_wrapped__ = True  # type: ignore[attr-defined]
+    return wrapped
+
+
+def _squeeze_scalars(value: Any) -> Any:
+    if isinstance(value, Tensor):
+        return value.squeeze() if value.numel() == 1 and value.ndim > 0 else value
+    if isinstance(value, dict):
+        return {k: _squeeze_scalars(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)) and not hasattr(value, "_fields"):
+        return type(value)(_squeeze_scalars(v) for v in value)
+    return value
+
+
+class Metric(Module, ABC):
+    """Base class of all metrics: holds states, folds batches into them and syncs them across processes.
+
+    Subclasses declare states in ``__init__`` with :meth:`add_state` and implement ``update`` and ``compute``.
+
+    Args:
+        compute_on_cpu: move list states to the CPU after each ``update`` (saves accelerator memory).
+        dist_sync_on_step: sync states across processes in ``forward`` too, so batch values are global.
+        process_group: the process group to sync over (default: the whole world).
+        dist_sync_fn: a custom gather ``fn(tensor, group=None) -> list[Tensor]``; states are then synced one by
+            one through it instead of by the batched engine.
+        distributed_available_fn: a callable telling whether to sync at all (default: a process group is up).
+        sync_on_compute: sync states in ``compute`` when running distributed.
+        compute_with_cache: cache the result of ``compute`` until the next ``update`` or ``reset``.
+
+    Example:
+        >>> import torch
+        >>> from calipers import Metric
+        >>> class Total(Metric):
+        ...     full_state_update = False
+        ...     def __init__(self, **kwargs):
+        ...         super().__init__(**kwargs)
+        ...         self.add_state("total", torch.tensor(0.0), dist_reduce_fx="sum")
+        ...     def update(self, x):
+        ...         self.total += x.sum()
+        ...     def compute(self):
+        ...         return self.total
+        >>> metric = Total()
+        >>> metric(torch.tensor([1.0, 2.0]))
+        tensor(3.)
+        >>> metric.update(torch.tensor([4.0]))
+        >>> metric.compute()
+        tensor(7.)
+    """
+
+    __jit_ignored_attributes__: ClassVar[list[str]] = ["device", "dtype"]
+    is_differentiable: ClassVar[bool | None] = None
+    higher_is_better: ClassVar[bool | None] = None
+    full_state_update: ClassVar[bool | None] = None
+    plot_lower_bound: ClassVar[float | None] = None
+    plot_upper_bound: ClassVar[float | None] = None
+    plot_legend_name: ClassVar[str | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        update = cls.__dict__.get("update")
+        if update is not None and not getattr(update, "__calipers_wrapped__", False):
+            cls.update = _wrap_update(update)  # type: ignore[method-assign]
+        compute = cls.__dict__.get("compute")
+        if compute is not None and not getattr(compute, "__calipers_wrapped__", False):
+            cls.compute = _wrap_compute(compute)  # type: ignore[method-assign]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__()
+        d = self.__dict__
+        d["_defaults"] = {}
+        d["_persistent"] = {}
+        d["_reductions"] = {}
+        unknown = sorted(set(kwargs) - set(_OPTIONS))
+        if unknown:
+            raise TypeError(
+                f"{type(self).__name__}: unexpected keyword argument(s) {unknown}; "
+                f"the options every metric accepts are {sorted(_OPTIONS)}."
+            )
+        for name, (default, kind) in _OPTIONS.items():
+            value = kwargs.get(name, default)
+            if kind == "bool" and not isinstance(value, bool):
+                raise TypeError(f"{type(self).__name__}: `{name}` must be a bool, got {value!r}.")
+            if kind == "callable" and value is not None and not callable(value):
+                raise TypeError(f"{type(self).__name__}: `{name}` must be callable or None, got {value!r}.")
+            d[name] = value
+        if self.distributed_available_fn is None:
+            d["distributed_available_fn"] = _default_distributed_available
+        d["_device"] = torch.device("cpu")
+        d["_dtype"] = torch.get_default_dtype()
+        d["_update_count"] = 0
+        d["_computed"] = None
+        d["_forward_cache"] = None
+        d["_cache"] = None
+        d["_is_synced"] = False
+        d["_to_sync"] = self.sync_on_compute
+        d["_should_unsync"] = True
+        d["_enable_grad"] = False
+        d["_in_update"] = False
+        d["_in_compute"] = False
+        d["_silence_compute_warning"] = False
+
+    # ------------------------------------------------------------------ states
+    def add_state(
+        self, name: str, default: Tensor | list[Any], dist_reduce_fx: Any = None, persistent: bool = False
+    ) -> None:
+        """Declare a state: a tensor (fixed shape) or an empty list (grown with ``append``).
+
+        Args:
+            name: attribute name of the state.
+            default: its initial value, restored by :meth:`reset`.
+            dist_reduce_fx: how values from several processes (or batches, or metric objects) combine:
+                ``"sum"``, ``"mean"``, ``"max"``, ``"min"``, ``"cat"``, a callable over the values stacked along
+                dim 0, or ``None`` (keep every process's value).
+            persistent: whether the state goes into ``state_dict``.
+
+        Raises:
+            ValueError: for a default that is neither a tensor nor an empty list, or an unknown reduction.
+            TypeError: for a non-string name or a reduction of the wrong type.
+        """
+        if not isinstance(name, str) or not name.isidentifier():
+            raise TypeError(f"add_state: `name` must be a valid identifier string, got {name!r}.")
+        check_state_default(name, default)
+        reduction = normalize_reduction(dist_reduce_fx)
+        if name in self._defaults or (hasattr(self, name) and name not in self.__dict__):
+            raise ValueError(f"add_state: `name` {name!r} is already an attribute or state of {type(self).__name__}.")
+        if not isinstance(persistent, bool):
+            raise TypeError(f"add_state: `persistent` must be a bool, got {persistent!r}.")
+        if isinstance(default, Tensor):
+            default = default.detach().to(self._device)
+            self.__dict__[name] = default.clone()
+        else:
+            default = []
+            self.__dict__[name] = []
+        self._defaults[name] = default
+        self._persistent[name] = persistent
+        self._reductions[name] = reduction
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in self.__dict__.get("_defaults", ()):
+            self.__dict__[name] = value
+            return
+        if name in _CONSTANTS:
+            raise AttributeError(f"{type(self).__name__}: `{name}` is a class constant and cannot be set on an object.")
+        super().__setattr__(name, value)
+
+    @property
+    def metric_state(self) -> dict[str, StateValue]:
+        """The current value of every state, by name."""
+        return {name: getattr(self, name) for name in self._defaults}
+
+    @property
+    def update_count(self) -> int:
+        """How many times ``update`` (or ``forward``) has run since the last reset."""
+        return self._update_count
+
+    @property
+    def update_called(self) -> bool:
+        """Whether ``update`` has run since the last reset."""
+        return self._update_count > 0
+
+    @property
+    def device(self) -> torch.device:
+        """The device the states live on."""
+        return self._device
+
+    @property
+    def dtype(self) -> torch.dtype:
+        """The floating-point dtype of the states (see :meth:`set_dtype`)."""
+        return self._dtype
+
+    def _reset_states(self) -> None:
+        for name, default in self._defaults.items():
+            self.__dict__[name] = default.clone() if isinstance(default, Tensor) else []
+
+    def reset(self) -> None:
+        """Restore every state to its default and forget cached values and counts."""
+        self._update_count = 0
+        self._forward_cache = None
+        self._computed = None
+        self._cache = None
+        self._is_synced = False
+        self._reset_states()
+
+    def _move_list_states_to_cpu(self) -> None:
+        for name, reduction in self._reductions.items():
+            value = getattr(self, name)
+            if isinstance(value, list) and reduction is not None:
+                self.__dict__[name] = [v.to("cpu") for v in value]
+
+    # ------------------------------------------------------------------ update / compute / forward
+    @abstractmethod
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        """Fold one batch into the states."""
+
+    @abstractmethod
+    def compute(self) -> Any:
+        """Turn the states into the metric's value."""
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """Update the states with a batch and return the metric's value on that batch alone.
+
+        Costs one ``update`` and one ``compute`` on the batch (two updates for metrics declaring
+        ``full_state_update``); the accumulated state is never copied.
+        """
+        if self._is_synced:
+            raise MetricStateError(
+                f"{type(self).__name__}.forward: the metric is synced; call `unsync()` before updating it again."
+            )
+        if self.full_state_update is False and not self.dist_sync_on_step and self._foldable():
+            self._forward_cache = self._forward_reduce_state_update(*args, **kwargs)
+        else:
+            self._forward_cache = self._forward_full_state_update(*args, **kwargs)
+        return self._forward_cache
+
+    def _foldable(self) -> bool:
+        return all(r in ELEMENTWISE or r == "cat" for r in self._reductions.values())
+
+    def _batch_value(self, *args: Any, **kwargs: Any) -> Any:
+        """Reset states, update with the batch, compute; the caller restores the accumulated states."""
+        d = self.__dict__
+        flags = (d["_to_sync"], d["_should_unsync"], d["_enable_grad"], d["compute_on_cpu"], d["_silence_compute_warning"])
+        d["_to_sync"], d["_should_unsync"], d["_enable_grad"] = self.dist_sync_on_step, True, True
+        d["compute_on_cpu"], d["_silence_compute_warning"] = False, True
+        d["_update_count"] = 0
+        try:
+            self._reset_states()
+            self.update(*args, **kwargs)
+            return self.compute()
+        finally:
+            d["_to_sync"], d["_should_unsync"], d["_enable_grad"], d["compute_on_cpu"] = flags[:4]
+            d["_silence_compute_warning"] = flags[4]
+            d["_computed"] = None
+
+    def _forward_reduce_state_update(self, *args: Any, **kwargs: Any) -> Any:
+        d = self.__dict__
+        saved = {name: d[name] for name in self._defaults}
+        count = d["_update_count"]
+        try:
+            value = self._batch_value(*args, **kwargs)
+        except BaseException:
+            d.update(saved)
+            d["_update_count"] = count
+            raise
+        for name, reduction in self._reductions.items():
+            batch = d[name]
+            if reduction == "cat":
+                if self.compute_on_cpu:
+                    batch = [v.to("cpu") for v in batch]
+                glob = saved[name]
+                glob.extend(batch)
+                d[name] = glob
+            else:
+                d[name] = fold_states(saved[name], batch, reduction, (float(count), 1.0))
+        d["_update_count"] = count + 1
+        return value
+
+    def _forward_full_state_update(self, *args: Any, **kwargs: Any) -> Any:
+        d = self.__dict__
+        self.update(*args, **kwargs)  # the accumulated update first: a bad batch raises before any state changes
+        saved = {name: d[name] for name in self._defaults}
+        count = d["_update_count"]
+        try:
+            return self._batch_value(*args, **kwargs)
+        finally:
+            d.update(saved)
+            d["_update_count"] = count
+
+    # ------------------------------------------------------------------ merge and sync
+    def merge_state(self, incoming_state: dict[str, Any] | Metric) -> None:
+        """Fold another metric's states (or a ``metric_state`` dict) into this one, without any process group.
+
+        Raises:
+            TypeError: if ``incoming_state`` is neither a dict nor a metric of the same class.
+            ValueError: if its state names differ, or a state has no reduction (``dist_reduce_fx=None``).
+        """
+        if isinstance(incoming_state, Metric):
+            if type(incoming_state) is not type(self):
+                raise TypeError(
+                    f"{type(self).__name__}.merge_state: `incoming_state` must be a {type(self).__name__} or a dict, "
+                    f"got {type(incoming_state).__name__}."
+                )
+            other, other_count = incoming_state.metric_state, incoming_state._update_count
+        elif isinstance(incoming_state, dict):
+            other, other_count = incoming_state, 1
+        else:
+            raise TypeError(
+                f"{type(self).__name__}.merge_state: `incoming_state` must be a dict or a metric, "
+                f"got {type(incoming_state).__name__}."
+            )
+        if set(other) != set(self._defaults):
+            raise ValueError(
+                f"{type(self).__name__}.merge_state: `incoming_state` must have the states "
+                f"{sorted(self._defaults)}, got {sorted(other)}."
+            )
+        if self._is_synced:
+            raise MetricStateError(f"{type(self).__name__}.merge_state: unsync the metric before merging into it.")
+        weights = (float(self._update_count), float(other_count))
+        merged = {}
+        for name, reduction in self._reductions.items():
+            if reduction is None:
+                raise ValueError(
+                    f"{type(self).__name__}.merge_state: state {name!r} has no reduction (`dist_reduce_fx=None`), "
+                    "so two values of it cannot be merged."
+                )
+            merged[name] = fold_states(getattr(self, name), other[name], reduction, weights)
+        self.__dict__.update(merged)
+        self._update_count += other_count
+        self._computed = None
+
+    def _state_entries(self, prefix: Hashable = None) -> list[StateEntry]:
+        return [
+            StateEntry(
+                key=name if prefix is None else (prefix, name),
+                value=getattr(self, name),
+                reduction=self._reductions[name],
+                device=self._device,
+                dtype=self._dtype,
+            )
+            for name in self._defaults
+        ]
+
+    def _sync_dist(self, dist_sync_fn: Callable[..., list[Tensor]] | None = None, process_group: Any = None) -> None:
+        entries = self._state_entries()
+        group = process_group if process_group is not None else self.process_group
+        synced = sync_with_fn(entries, dist_sync_fn, group) if dist_sync_fn else execute_sync(plan_sync(entries), group)
+        self.__dict__.update({str(k): v for k, v in synced.items()})
+
+    def sync(
+        self,
+        dist_sync_fn: Callable[..., list[Tensor]] | None = None,
+        process_group: Any = None,
+        should_sync: bool = True,
+        distributed_available: Callable[[], bool] | None = None,
+    ) -> None:
+        """Replace the local states by their reduction over all processes (kept aside for :meth:`unsync`).
+
+        Does nothing when ``should_sync`` is False or no process group is available.
+
+        Raises:
+            MetricStateError: if the metric is already synced.
+        """
+        if self._is_synced and should_sync:
+            raise MetricStateError(f"{type(self).__name__}.sync: the metric is already synced.")
+        available = distributed_available or self.distributed_available_fn
+        if not should_sync or not available():
+            return
+        self._cache = {name: getattr(self, name) for name in self._defaults}
+        self._sync_dist(dist_sync_fn, process_group)
+        self._is_synced = True
+
+    def unsync(self, should_unsync: bool = True) -> None:
+        """Restore the local states kept aside by :meth:`sync`.
+
+        Raises:
+            MetricStateError: if the metric is not synced.
+        """
+        if not should_unsync:
+            return
+        if not self._is_synced or self._cache is None:
+            raise MetricStateError(f"{type(self).__name__}.unsync: the metric has not been synced.")
+        self.__dict__.update(self._cache)
+        self._is_synced = False
+        self._cache = None
+
+    @contextmanager
+    def sync_context(
+        self,
+        dist_sync_fn: Callable[..., list[Tensor]] | None = None,
+        process_group: Any = None,
+        should_sync: bool = True,
+        should_unsync: bool = True,
+        distributed_available: Callable[[], bool] | None = None,
+    ) -> Generator[None, None, None]:
+        """Sync on entry and, if ``should_unsync``, restore the local states on exit."""
+        self.sync(dist_sync_fn, process_group, should_sync, distributed_available)
+        try:
+            yield
+        finally:
+            self.unsync(should_unsync=self._is_synced and should_unsync)
+
+    # ------------------------------------------------------------------ persistence, copies, devices
+    def persistent(self, mode: bool = False) -> None:
+        """Choose whether every state goes into ``state_dict``."""
+        for name in self._persistent:
+            self._persistent[name] = mode
+
+    def _save_to_state_dict(self, destination: dict[str, Any], prefix: str, keep_vars: bool) -> None:
+        super()._save_to_state_dict(destination, prefix, keep_vars)
+        for name, persistent in self._persistent.items():
+            if not persistent:
+                continue
+            value = getattr(self, name)
+            if isinstance(value, Tensor):
+                destination[prefix + name] = value if keep_vars else value.detach().clone()
+            else:
+                destination[prefix + name] = [v if keep_vars else v.detach().clone() for v in value]
+
+    def _load_from_state_dict(
+        self,
+        state_dict: dict[str, Any],
+        prefix: str,
+        local_metadata: dict[str, Any],
+        strict: bool,
+        missing_keys: list[str],
+        unexpected_keys: list[str],
+        error_msgs: list[str],
+    ) -> None:
+        loaded = False
+        for name in self._defaults:
+            key = prefix + name
+            if key in state_dict:
+                value = state_dict.pop(key)
+                if isinstance(value, (list, tuple)):
+                    self.__dict__[name] = [v.to(self._device) for v in value]
+                else:
+                    self.__dict__[name] = value.to(self._device)
+                loaded = True
+        if loaded:
+            self._computed = None
+            self._update_count = max(self._update_count, 1)
+        super()._load_from_state_dict(
+            state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
+        )
+
+    def clone(self) -> Self:
+        """A deep copy of the metric, states included."""
+        return deepcopy(self)
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def _apply(self, fn: Callable[[Tensor], Tensor], *args: Any, **kwargs: Any) -> Self:
+        this = super()._apply(fn, *args, **kwargs)
+        d = this.__dict__
+        for name, default in this._defaults.items():
+            value = d[name]
+            d[name] = fn(value) if isinstance(value, Tensor) else [fn(v) for v in value]
+            if isinstance(default, Tensor):
+                this._defaults[name] = fn(default)
+        probe = fn(torch.zeros((), dtype=this._dtype, device=this._device))
+        d["_device"] = probe.device
+        if probe.dtype.is_floating_point:
+            d["_dtype"] = probe.dtype
+        if isinstance(this._computed, Tensor):
+            d["_computed"] = fn(this._computed)
+        return this
+
+    def set_dtype(self, dst_type: str | torch.dtype) -> Self:
+        """Cast the floating-point states (and defaults) to ``dst_type``; integer counters keep their dtype."""
+        dtype = getattr(torch, dst_type) if isinstance(dst_type, str) else dst_type
+        if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+            raise TypeError(f"{type(self).__name__}.set_dtype: `dst_type` must be a floating dtype, got {dst_type!r}.")
+
+        def cast(t: Tensor) -> Tensor:
+            return t.to(dtype) if t.is_floating_point() else t
+
+        super()._apply(cast)
+        d = self.__dict__
+        for name, default in self._defaults.items():
+            value = d[name]
+            d[name] = cast(value) if isinstance(value, Tensor) else [cast(v) for v in value]
+            if isinstance(default, Tensor):
+                self._defaults[name] = cast(default)
+        d["_dtype"] = dtype
+        d["_computed"] = None
+        return self
+
+    def float(self) -> Self:
+        """Leave the states alone (use :meth:`set_dtype` to cast them), as a model's ``.float()`` would."""
+        return self
+
+    def double(self) -> Self:
+        """Leave the states alone (use :meth:`set_dtype` to cast them)."""
+        return self
+
+    def half(self) -> Self:
+        """Leave the states alone (use :meth:`set_dtype` to cast them)."""
+        return self
+
+    def bfloat16(self) -> Self:
+        """Leave the states alone (use :meth:`set_dtype` to cast them)."""
+        return self
+
+    def type(self, dst_type: Any) -> Self:
+        """Leave the states alone (use :meth:`set_dtype` to cast them)."""
+        return self
+
+    # ------------------------------------------------------------------ helpers for collections and arithmetic
+    @classmethod
+    def _update_parameters(cls) -> tuple[set[str], bool]:
+        cached = cls.__dict__.get("_calipers_update_params")
+        if cached is None:
+            params = inspect.signature(cls.update).parameters
+            names = {n for n, p in params.items() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD) and n != "self"}
+            var_kw = any(p.kind is p.VAR_KEYWORD for p in params.values())
+            cached = (names, var_kw)
+            type.__setattr__(cls, "_calipers_update_params", cached)
+        return cached  # type: ignore[no-any-return]
+
+    def _filter_kwargs(self, **kwargs: Any) -> dict[str, Any]:
+        """Keep the keyword arguments that this metric's ``update`` accepts."""
+        names, var_kw = self._update_parameters()
+        return dict(kwargs) if var_kw else {k: v for k, v in kwargs.items() if k in names}
+
+    def plot(self, val: Any = None, ax: Any = None) -> Any:
+        """Plot a value of the metric (default: ``compute()``); needs the ``calipers-base[plot]`` extra."""
+        return self._plot(val, ax)
+
+    def _plot(self, val: Any = None, ax: Any = None) -> Any:
+        from calipers.utilities.plot import plot_single_or_multi_val
+
+        value = self.compute() if val is None else val
+        return plot_single_or_multi_val(
+            value,
+            ax=ax,
+            higher_is_better=self.higher_is_better,
+            lower_bound=self.plot_lower_bound,
+            upper_bound=self.plot_upper_bound,
+            name=self.plot_legend_name or type(self).__name__,
+        )
+
+    def __repr__(self) -> str:
+        return super().__repr__()
+
+    # ------------------------------------------------------------------ arithmetic
+    def __add__(self, other: Any) -> Metric:
+        return _compose(torch.add, self, other)
+
+    def __radd__(self, other: Any) -> Metric:
+        return _compose(torch.add, other, self)
+
+    def __sub__(self, other: Any) -> Metric:
+        return _compose(torch.sub, self, other)
+
+    def __rsub__(self, other: Any) -> Metric:
+        return _compose(torch.sub, other, self)
+
+    def __mul__(self, other: Any) -> Metric:
+        return _compose(torch.mul, self, other)
+
+    def __rmul__(self, other: Any) -> Metric:
+        return _compose(torch.mul, other, self)
+
+    def __truediv__(self, other: Any) -> Metric:
+        return _compose(torch.true_divide, self, other)
+
+    def __rtruediv__(self, other: Any) -> Metric:
+        return _compose(torch.true_divide, other, self)
+
+    def __floordiv__(self, other: Any) -> Metric:
+        return _compose(torch.floor_divide, self, other)
+
+    def __rfloordiv__(self, other: Any) -> Metric:
+        return _compose(torch.floor_divide, other, self)
+
+    def __mod__(self, other: Any) -> Metric:
+        return _compose(torch.fmod, self, other)
+
+    def __rmod__(self, other: Any) -> Metric:
+        return _compose(torch.fmod, other, self)
+
+    def __pow__(self, other: Any) -> Metric:
+        return _compose(torch.pow, self, other)
+
+    def __rpow__(self, other: Any) -> Metric:
+        return _compose(torch.pow, other, self)
+
+    def __matmul__(self, other: Any) -> Metric:
+        return _compose(torch.matmul, self, other)
+
+    def __rmatmul__(self, other: Any) -> Metric:
+        return _compose(torch.matmul, other, self)
+
+    def __and__(self, other: Any) -> Metric:
+        return _compose(torch.bitwise_and, self, other)
+
+    def __rand__(self, other: Any) -> Metric:
+        return _compose(torch.bitwise_and, other, self)
+
+    def __or__(self, other: Any) -> Metric:
+        return _compose(torch.bitwise_or, self, other)
+
+    def __ror__(self, other: Any) -> Metric:
+        return _compose(torch.bitwise_or, other, self)
+
+    def __xor__(self, other: Any) -> Metric:
+        return _compose(torch.bitwise_xor, self, other)
+
+    def __rxor__(self, other: Any) -> Metric:
+        return _compose(torch.bitwise_xor, other, self)
+
+    def __eq__(self, other: Any) -> Metric:  # type: ignore[override]
+        return _compose(torch.eq, self, other)
+
+    def __ne__(self, other: Any) -> Metric:  # type: ignore[override]
+        return _compose(torch.ne, self, other)
+
+    def __lt__(self, other: Any) -> Metric:
+        return _compose(torch.lt, self, other)
+
+    def __le__(self, other: Any) -> Metric:
+        return _compose(torch.le, self, other)
+
+    def __gt__(self, other: Any) -> Metric:
+        return _compose(torch.gt, self, other)
+
+    def __ge__(self, other: Any) -> Metric:
+        return _compose(torch.ge, self, other)
+
+    def __abs__(self) -> Metric:
+        return _compose(torch.abs, self, None)
+
+    def __neg__(self) -> Metric:
+        return _compose(torch.neg, self, None)
+
+    def __pos__(self) -> Metric:
+        return _compose(torch.positive, self, None)
+
+    def __invert__(self) -> Metric:
+        return _compose(torch.bitwise_not, self, None)
+
+    def __getitem__(self, idx: Any) -> Metric:
+        from calipers.compositional import CompositionalMetric, _Index
+
+        return CompositionalMetric(_Index(idx), self, None)
+
+    def __iter__(self) -> Any:
+        raise TypeError(f"{type(self).__name__} is not iterable.")
+
+
+def _compose(op: Callable[..., Tensor], a: Any, b: Any) -> Metric:
+    from calipers.compositional import CompositionalMetric
+
+    return CompositionalMetric(op, a, b)

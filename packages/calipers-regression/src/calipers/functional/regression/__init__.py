@@ -1,0 +1,5 @@
+"""Functional regression metrics for calipers."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,5 @@
+"""Regression metrics for calipers."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

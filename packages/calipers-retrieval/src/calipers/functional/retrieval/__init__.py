@@ -1,0 +1,5 @@
+"""Functional retrieval metrics for calipers."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

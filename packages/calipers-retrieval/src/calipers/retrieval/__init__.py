@@ -1,0 +1,5 @@
+"""Retrieval metrics for calipers."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,1 @@
+"""The shared calipers test harness."""
