@@ -26,4 +26,5 @@ _EAGER = [
     "RunningSum",
     "SumMetric",
 ]
-__getattr__, __dir__ = make_lazy_namespace(__name__, MODULE_NAMES, _EAGER + ["functional"])
+_SUBMODULES = ("aggregation", "compositional", "exceptions", "functional", "metric", "utilities", "wrappers")
+__getattr__, __dir__ = make_lazy_namespace(__name__, MODULE_NAMES, _EAGER + ["functional"], _SUBMODULES)

@@ -90,11 +90,12 @@ def _installed(module: str) -> bool:
 
 
 def make_lazy_namespace(
-    namespace: str, table: dict[str, tuple[str, ...]], eager: list[str]
+    namespace: str, table: dict[str, tuple[str, ...]], eager: list[str], submodules: tuple[str, ...] = ()
 ) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
     """Build the module ``__getattr__`` and ``__dir__`` of ``namespace`` (``calipers`` or ``calipers.functional``).
 
-    ``eager`` lists the names the namespace defines itself; domain names are resolved from ``table``.
+    ``eager`` lists the names the namespace defines itself; domain names are resolved from ``table``;
+    ``submodules`` (and the domains) are imported on first attribute access.
     """
     owner = {name: domain for domain, names in table.items() for name in names}
 
@@ -111,6 +112,14 @@ def make_lazy_namespace(
     def getattr_(name: str) -> Any:
         if name == "__all__":
             return available()
+        if name in submodules or name in table:
+            module_name = f"{namespace}.{name}"
+            if name in table and not _installed(module_name):
+                raise DomainNotInstalledError(
+                    f"`{module_name}` is provided by the distribution 'calipers-{name}', which is not installed: "
+                    f"`pip install calipers-{name}`."
+                )
+            return importlib.import_module(module_name)
         domain = owner.get(name)
         if domain is None:
             raise AttributeError(f"module {namespace!r} has no attribute {name!r}")

@@ -108,6 +108,31 @@ class CompositionalMetric(Metric):
             if isinstance(operand, Metric):
                 operand.persistent(mode)
 
+    @property
+    def metric_state(self) -> dict[str, Any]:
+        """The operands' states: ``{"metric_a": {...}, "metric_b": {...}}`` (empty for non-metric operands)."""
+        return {
+            name: operand.metric_state if isinstance(operand, Metric) else {}
+            for name, operand in (("metric_a", self.metric_a), ("metric_b", self.metric_b))
+        }
+
+    def merge_state(self, incoming_state: dict[str, Any] | Metric) -> None:
+        """Merge operand by operand, from another compositional metric or its ``metric_state``."""
+        if isinstance(incoming_state, CompositionalMetric):
+            incoming: dict[str, Any] = {"metric_a": incoming_state.metric_a, "metric_b": incoming_state.metric_b}
+        elif isinstance(incoming_state, dict) and set(incoming_state) == {"metric_a", "metric_b"}:
+            incoming = incoming_state
+        else:
+            raise TypeError(
+                "CompositionalMetric.merge_state: `incoming_state` must be a CompositionalMetric or its "
+                f"`metric_state`, got {type(incoming_state).__name__}."
+            )
+        for name in ("metric_a", "metric_b"):
+            operand = getattr(self, name)
+            if isinstance(operand, Metric):
+                operand.merge_state(incoming[name])
+        self._computed = None
+
     def _filter_kwargs(self, **kwargs: Any) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for operand in (self.metric_a, self.metric_b):

@@ -154,3 +154,18 @@ def test_cat_metric_copies_a_reused_buffer():
         buf.fill_(i)
         metric.update(buf)
     assert metric.compute().tolist() == [0, 0, 1, 1, 2, 2]
+
+
+# With a window longer than the number of batches a running metric covers every batch, so the plain NumPy
+# reference applies; test_running_window checks shorter windows.
+SPECS += [
+    MetricSpec(RunningSum, _reference_sum, _values(_SIZES), metric_args={"window": 8}, batch_invariant=False,
+               bad_inputs=[_BAD_TYPE], id="running-sum"),
+    MetricSpec(RunningMean, _reference_mean, _values(_SIZES), metric_args={"window": 8}, batch_invariant=False,
+               bad_inputs=[_BAD_TYPE], id="running-mean"),
+]
+
+
+@pytest.mark.parametrize("spec", SPECS[-2:], ids=lambda s: s.name)
+def test_running_harness(spec):
+    run_metric_tests(spec)

@@ -21,6 +21,7 @@ Each check raises :class:`HarnessFailure` naming itself, so a failing test says 
 from __future__ import annotations
 
 import importlib
+import inspect
 import io
 import pickle
 import warnings
@@ -251,7 +252,9 @@ def check_ddp(spec: MetricSpec) -> None:
                 if not res["local_restored"]:
                     raise _fail("ddp", spec, f"{label}/{mode}: rank {rank} did not get its local states back")
     steps = len(batches) // 2
-    if steps and spec.forward_is_batch_value:
+    params = inspect.signature(spec.metric_class.__init__).parameters
+    takes_options = "dist_sync_on_step" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+    if steps and spec.forward_is_batch_value and takes_options:
         per_rank = [batches[:steps], batches[steps : 2 * steps]]
         results = _run_ddp(spec, per_rank, "sync_on_step")
         for rank, res in enumerate(results):

@@ -103,6 +103,8 @@ class Running(WrapperMetric):
         base.__dict__["_update_count"] = 1
         base.__dict__["_computed"] = None
         try:
+            if self.dist_sync_on_step:
+                base.sync(self.dist_sync_fn, self.process_group, distributed_available=self.distributed_available_fn)
             self._forward_cache = base.compute()
         finally:
             base.reset()
