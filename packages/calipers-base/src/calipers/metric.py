@@ -37,6 +37,7 @@ from calipers.utilities.distributed import distributed_available as _default_dis
 __all__ = ["Metric"]
 
 _CONSTANTS = frozenset({"higher_is_better", "is_differentiable", "full_state_update"})
+_DTYPE_CASTS = ("Module.half.", "Module.float.", "Module.double.", "Module.bfloat16.", "Module.type.")
 _OPTIONS: dict[str, tuple[Any, str]] = {
     "compute_on_cpu": (False, "bool"),
     "dist_sync_on_step": (False, "bool"),
@@ -538,6 +539,8 @@ class Metric(Module, ABC):
 
     def _apply(self, fn: Callable[[Tensor], Tensor], *args: Any, **kwargs: Any) -> Self:
         this = super()._apply(fn, *args, **kwargs)
+        if getattr(fn, "__qualname__", "").startswith(_DTYPE_CASTS):
+            return this  # a parent module's .half()/.float()/...: metric states keep their dtype (see set_dtype)
         d = this.__dict__
         for name, default in this._defaults.items():
             value = d[name]

@@ -1,0 +1,365 @@
+"""The Metric contract, single process: states, caching, forward, merge, persistence, dtypes, copies, errors."""
+
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+import warnings
+
+import pytest
+import torch
+import torchmetrics
+
+from calipers import CatMetric, MaxMetric, MeanMetric, Metric, RunningMean, SumMetric
+from calipers.exceptions import CalipersUserWarning, MetricStateError
+from calipers_testing._sync_scenarios import ManyStates
+
+
+class Counting(Metric):
+    """A sum and a list of every batch, counting how often update and compute run."""
+
+    full_state_update = False
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.add_state("total", torch.tensor(0.0), dist_reduce_fx="sum")
+        self.add_state("seen", [], dist_reduce_fx="cat")
+        self.calls = {"update": 0, "compute": 0}
+
+    def update(self, x):
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"Counting: `x` must be a tensor, got {type(x).__name__}.")
+        self.calls["update"] += 1
+        self.total += x.sum()
+        self.seen.append(x)
+
+    def compute(self):
+        self.calls["compute"] += 1
+        return self.total
+
+
+class FullState(Counting):
+    full_state_update = True
+
+
+class Drift(Metric):
+    """Its update reads the state (full_state_update=True): the value is the last batch mean minus the previous."""
+
+    full_state_update = True
+
+    def __init__(self):
+        super().__init__()
+        self.add_state("last", torch.tensor(0.0), dist_reduce_fx="sum")
+        self.add_state("delta", torch.tensor(0.0), dist_reduce_fx="sum")
+
+    def update(self, x):
+        mean = x.mean()
+        self.delta = mean - self.last
+        self.last = mean
+
+    def compute(self):
+        return self.delta
+
+
+def test_unknown_and_badly_typed_options():
+    with pytest.raises(TypeError, match=r"unexpected keyword argument\(s\) \['colour'\]"):
+        SumMetric(colour="red")
+    with pytest.raises(TypeError, match="`compute_on_cpu` must be a bool, got 'yes'"):
+        SumMetric(compute_on_cpu="yes")
+    with pytest.raises(TypeError, match="`dist_sync_fn` must be callable or None"):
+        SumMetric(dist_sync_fn=3)
+
+
+def test_add_state_validation():
+    m = Counting()
+    with pytest.raises(ValueError, match="`default` of state 'x' must be a tensor or an empty list"):
+        m.add_state("x", 3)
+    with pytest.raises(ValueError, match=r"`dist_reduce_fx` must be one of \['cat', 'max', 'mean', 'min', 'sum'\]"):
+        m.add_state("y", torch.tensor(0), dist_reduce_fx="avg")
+    with pytest.raises(TypeError, match="`dist_reduce_fx` must be a string, a callable or None"):
+        m.add_state("z", torch.tensor(0), dist_reduce_fx=3)
+    with pytest.raises(ValueError, match="already an attribute or state"):
+        m.add_state("total", torch.tensor(0))
+    with pytest.raises(TypeError, match="`name` must be a valid identifier"):
+        m.add_state("not valid", torch.tensor(0))
+
+
+def test_class_constants_cannot_be_set_on_objects():
+    m = SumMetric()
+    with pytest.raises(AttributeError, match="`higher_is_better` is a class constant"):
+        m.higher_is_better = True
+
+
+def test_compute_warns_before_update_and_caches():
+    m = Counting()
+    with pytest.warns(CalipersUserWarning, match="called before `update`"):
+        m.compute()
+    m.update(torch.tensor([1.0]))
+    first = m.compute()
+    assert m.compute() is first and m.calls["compute"] == 2
+    m.update(torch.tensor([2.0]))
+    assert m.compute().item() == 3.0
+    uncached = Counting(compute_with_cache=False)
+    uncached.update(torch.tensor([1.0]))
+    uncached.compute()
+    uncached.compute()
+    assert uncached.calls["compute"] == 2
+
+
+def test_update_count_and_reset():
+    m = Counting()
+    assert not m.update_called and m.update_count == 0
+    m.update(torch.tensor([1.0]))
+    m(torch.tensor([2.0]))
+    assert m.update_called and m.update_count == 2
+    m.reset()
+    assert m.update_count == 0 and m.total.item() == 0 and m.seen == []
+
+
+@pytest.mark.parametrize(("cls", "updates"), [(Counting, 1), (FullState, 2)])
+def test_forward_costs_one_update_and_one_compute(cls, updates):
+    m = cls()
+    m.update(torch.ones(3))
+    m.calls.update(update=0, compute=0)
+    value = m(torch.tensor([5.0, 6.0]))
+    assert value.item() == 11.0
+    assert m.calls == {"update": updates, "compute": 1}
+    assert m.compute().item() == 14.0 and m.update_count == 2
+
+
+def test_forward_never_copies_the_accumulated_list_state():
+    m = Counting()
+    for _ in range(3):
+        m(torch.ones(2))
+    seen, first = m.seen, m.seen[0]
+    for _ in range(50):
+        m(torch.ones(2))
+    assert m.seen is seen and m.seen[0] is first and len(m.seen) == 53
+
+
+def test_full_state_update_metrics_stay_correct_in_forward():
+    m = Drift()
+    assert m(torch.tensor([1.0, 3.0])).item() == 2.0  # batch alone: 2 - 0
+    assert m(torch.tensor([5.0])).item() == 5.0  # batch alone: 5 - 0
+    assert m.compute().item() == 3.0  # accumulated: 5 - 2
+
+
+@pytest.mark.parametrize("cls", [Counting, FullState])
+def test_a_bad_batch_in_forward_leaves_the_state_alone(cls):
+    m = cls()
+    m(torch.tensor([1.0, 2.0]))
+    total, seen, count = m.total.clone(), list(m.seen), m.update_count
+    with pytest.raises(TypeError, match="`x` must be a tensor"):
+        m("bad")
+    assert torch.equal(m.total, total) and m.seen == seen and m.update_count == count
+
+
+def test_merge_state_errors():
+    m = MeanMetric()
+    with pytest.raises(TypeError, match="`incoming_state` must be a MeanMetric or a dict"):
+        m.merge_state(SumMetric())
+    with pytest.raises(TypeError, match="`incoming_state` must be a dict or a metric"):
+        m.merge_state(3)
+    with pytest.raises(ValueError, match=r"must have the states \['mean_value', 'weight'\]"):
+        m.merge_state({"mean_value": torch.tensor(1.0)})
+
+    class NoReduce(Counting):
+        def __init__(self):
+            super().__init__()
+            self.add_state("raw", torch.tensor(0.0), dist_reduce_fx=None)
+
+    with pytest.raises(ValueError, match="state 'raw' has no reduction"):
+        NoReduce().merge_state(NoReduce())
+
+
+def test_merge_state_weighs_mean_states_by_update_count():
+    class Avg(Metric):
+        full_state_update = False
+
+        def __init__(self):
+            super().__init__()
+            self.add_state("avg", torch.tensor(0.0), dist_reduce_fx="mean")
+
+        def update(self, x):
+            self.avg = x
+
+        def compute(self):
+            return self.avg
+
+    a, b = Avg(), Avg()
+    a.update(torch.tensor(1.0))
+    for v in (4.0, 4.0):
+        b.update(torch.tensor(v))
+    b.__dict__["_update_count"] = 2
+    a.merge_state(b)
+    assert a.compute().item() == pytest.approx(3.0)
+
+
+def test_sync_and_unsync_without_a_process_group():
+    m = SumMetric()
+    m.update(torch.tensor(1.0))
+    m.sync()  # no process group: nothing happens
+    with pytest.raises(MetricStateError, match="has not been synced"):
+        m.unsync()
+    m.sync(distributed_available=lambda: True, dist_sync_fn=lambda t, group=None: [t, t])
+    assert m.sum_value.item() == 2.0
+    with pytest.raises(MetricStateError, match="already synced"):
+        m.sync(distributed_available=lambda: True)
+    with pytest.raises(MetricStateError, match="call `unsync\\(\\)` before updating"):
+        m.update(torch.tensor(1.0))
+    m.unsync()
+    assert m.sum_value.item() == 1.0
+    with m.sync_context(distributed_available=lambda: True, dist_sync_fn=lambda t, group=None: [t, t, t]):
+        assert m.sum_value.item() == 3.0
+    assert m.sum_value.item() == 1.0
+
+
+def test_state_dict_is_empty_unless_persistent():
+    m = MeanMetric()
+    m.update(torch.tensor([1.0, 2.0]))
+    assert dict(m.state_dict()) == {}
+    m.persistent(True)
+    assert set(m.state_dict()) == {"mean_value", "weight"}
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs", "batches"),
+    [
+        (MeanMetric, torchmetrics.MeanMetric, [torch.tensor([1.0, 2.0]), torch.tensor([4.0])]),
+        (SumMetric, torchmetrics.SumMetric, [torch.tensor([1.0, 2.0]), torch.tensor([4.0])]),
+        (MaxMetric, torchmetrics.MaxMetric, [torch.tensor([1.0, 2.0]), torch.tensor([4.0])]),
+        (CatMetric, torchmetrics.CatMetric, [torch.tensor([1.0, 2.0]), torch.tensor([4.0])]),
+        (RunningMean, torchmetrics.RunningMean, [torch.tensor([1.0, 2.0]), torch.tensor([4.0])]),
+    ],
+)
+def test_checkpoints_load_across_calipers_and_torchmetrics(ours, theirs, batches):
+    a, b = ours(), theirs()
+    for x in batches:
+        a.update(x)
+        b.update(x)
+    a.persistent(True)
+    b.persistent(True)
+    assert set(a.state_dict()) == set(b.state_dict())
+    from_tm, to_tm = ours(), theirs()
+    from_tm.persistent(True)
+    to_tm.persistent(True)
+    from_tm.load_state_dict(b.state_dict())
+    to_tm.load_state_dict(a.state_dict())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = b.compute()
+        assert torch.allclose(from_tm.compute(), expected)
+        assert torch.allclose(to_tm.compute(), expected)
+
+
+def test_set_dtype_casts_floats_but_never_counters():
+    m = ManyStates()
+    m.update(torch.randn(6), torch.randn(2, 3))
+    m.set_dtype(torch.float16)
+    assert m.s0.dtype == torch.float16 and m.flat[0].dtype == torch.float16 and m.dtype == torch.float16
+    assert m.count.dtype == torch.int64
+    m.reset()
+    assert m.s0.dtype == torch.float16 and m.count.dtype == torch.int64
+    with pytest.raises(TypeError, match="`dst_type` must be a floating dtype"):
+        m.set_dtype(torch.int32)
+
+
+def test_module_dtype_casts_leave_states_alone():
+    m = SumMetric()
+    for cast in (m.half, m.double, m.float, m.bfloat16):
+        assert cast() is m
+    assert m.sum_value.dtype == torch.float32 and m.dtype == torch.float32
+    model = torch.nn.Sequential(torch.nn.Linear(2, 2))
+    model.metric = SumMetric()
+    model.half()
+    assert model[0].weight.dtype == torch.float16 and model.metric.sum_value.dtype == torch.float32
+
+
+def test_device_moves_follow_the_module():
+    m = CatMetric()
+    m.update(torch.tensor([1.0]))
+    moved = m.to("cpu")
+    assert moved is m and m.device == torch.device("cpu")
+    m.to(torch.float64)
+    assert m.value[0].dtype == torch.float64 and m.dtype == torch.float64
+
+
+def test_clone_pickle_and_hash():
+    m = MeanMetric()
+    m.update(torch.tensor([1.0, 3.0]))
+    h = hash(m)
+    c = m.clone()
+    c.update(torch.tensor([8.0]))
+    assert m.compute().item() == 2.0 and c.compute().item() == 4.0
+    assert pickle.loads(pickle.dumps(m)).compute().item() == 2.0
+    m.update(torch.tensor([2.0]))
+    assert hash(m) == h and len({m, c}) == 2
+
+
+def test_differentiable_forward_carries_gradients_but_update_does_not():
+    class Sq(Metric):
+        is_differentiable = True
+        full_state_update = False
+
+        def __init__(self):
+            super().__init__()
+            self.add_state("acc", torch.tensor(0.0), dist_reduce_fx="sum")
+
+        def update(self, x):
+            self.acc = self.acc + (x**2).sum()
+
+        def compute(self):
+            return self.acc
+
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    m = Sq()
+    value = m(x)
+    value.backward()
+    assert torch.equal(x.grad, torch.tensor([2.0, 4.0]))
+    m.update(x)
+    assert not m.acc.requires_grad
+
+
+def test_compute_on_cpu_keeps_list_states_on_cpu():
+    m = CatMetric(compute_on_cpu=True)
+    m.update(torch.tensor([1.0]))
+    m(torch.tensor([2.0]))
+    assert all(v.device.type == "cpu" for v in m.value) and m.compute().tolist() == [1.0, 2.0]
+
+
+def test_metrics_are_not_iterable():
+    with pytest.raises(TypeError, match="is not iterable"):
+        iter(SumMetric())
+
+
+def test_plot_renders_with_agg(monkeypatch):
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    m = MeanMetric()
+    m.update(torch.tensor([1.0]))
+    fig, ax = m.plot()
+    assert ax.get_title() == "MeanMetric"
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+
+
+def test_plot_without_matplotlib_names_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    m = SumMetric()
+    m.update(torch.tensor(1.0))
+    with pytest.raises(ImportError, match=r"calipers-base\[plot\]"):
+        m.plot()
+
+
+def test_import_calipers_is_light():
+    code = (
+        "import sys, calipers; calipers.MeanMetric; "
+        "bad = [m for m in ('scipy', 'matplotlib', 'sklearn', 'calipers.classification', 'calipers.regression', "
+        "'calipers.retrieval', 'calipers.audio', 'calipers.text', 'torchmetrics') if m in sys.modules]; "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
