@@ -55,6 +55,7 @@ def test_order_invariance(spec):
 
 def test_every_public_metric_has_a_harness_spec():
     covered = {spec.metric_class for spec in SPECS}
-    missing = sorted(f"{dist}: {cls.__module__}.{cls.__qualname__}" for cls, dist in _public_metrics().items()
-                     if cls not in covered)
+    missing = sorted(
+        f"{dist}: {cls.__module__}.{cls.__qualname__}" for cls, dist in _public_metrics().items() if cls not in covered
+    )
     assert not missing, "public metrics without a MetricSpec in any package's tests:\n" + "\n".join(missing)

@@ -27,4 +27,4 @@ _EAGER = [
     "SumMetric",
 ]
 _SUBMODULES = ("aggregation", "compositional", "exceptions", "functional", "metric", "utilities", "wrappers")
-__getattr__, __dir__ = make_lazy_namespace(__name__, MODULE_NAMES, _EAGER + ["functional"], _SUBMODULES)
+__getattr__, __dir__ = make_lazy_namespace(__name__, MODULE_NAMES, [*_EAGER, "functional"], _SUBMODULES)

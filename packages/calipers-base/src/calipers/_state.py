@@ -14,7 +14,7 @@ The same rules serve ``forward`` (fold a batch into the running state), ``merge_
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 import torch
 from torch import Tensor
@@ -30,8 +30,8 @@ __all__ = [
 ]
 
 ReductionName = Literal["sum", "mean", "max", "min", "cat"]
-Reduction = Union[ReductionName, Callable[..., Any], None]
-StateValue = Union[Tensor, list[Tensor]]
+Reduction = ReductionName | Callable[..., Any] | None
+StateValue = Tensor | list[Tensor]
 
 ELEMENTWISE: frozenset[str] = frozenset({"sum", "mean", "max", "min"})
 _NAMES: tuple[str, ...] = ("cat", "max", "mean", "min", "sum")
@@ -51,7 +51,9 @@ def normalize_reduction(fx: Any, owner: str = "add_state") -> Reduction:
         return None
     if isinstance(fx, str):
         if fx not in _NAMES:
-            raise ValueError(f"{owner}: `dist_reduce_fx` must be one of {list(_NAMES)}, a callable or None, got {fx!r}.")
+            raise ValueError(
+                f"{owner}: `dist_reduce_fx` must be one of {list(_NAMES)}, a callable or None, got {fx!r}."
+            )
         return fx  # type: ignore[return-value]
     if callable(fx):
         alias = getattr(fx, "__calipers_reduction__", None)

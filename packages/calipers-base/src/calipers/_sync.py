@@ -86,7 +86,12 @@ def plan_sync(entries: Sequence[StateEntry]) -> SyncPlan:
             plan.var_gather.append(i)
 
     def nbytes(idx: list[int]) -> int:
-        return sum(plan.entries[i].value.numel() * plan.entries[i].value.element_size() for i in idx)  # type: ignore[union-attr]
+        total = 0
+        for i in idx:
+            value = plan.entries[i].value
+            assert isinstance(value, Tensor)
+            total += value.numel() * value.element_size()
+        return total
 
     ordered = sorted(groups.items(), key=lambda kv: (-nbytes(kv[1]), str(kv[0][0]), kv[0][1]))
     if plan.var_gather:
@@ -126,7 +131,9 @@ def _run_reduce_groups(plan: SyncPlan, group: Any, world: int, out: dict[Hashabl
             value = flat[offset : offset + n].view(t.shape)
             offset += n
             if plan.entries[i].reduction == "mean":
-                value = value / world if dtype.is_floating_point else value.double().div(world).to(plan.entries[i].dtype)
+                value = (
+                    value / world if dtype.is_floating_point else value.double().div(world).to(plan.entries[i].dtype)
+                )
             out[plan.entries[i].key] = value
 
 

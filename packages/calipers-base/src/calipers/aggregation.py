@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 import torch
 from torch import Tensor
@@ -36,7 +36,7 @@ __all__ = [
     "SumMetric",
 ]
 
-NanStrategy = Union[Literal["error", "warn", "ignore", "disable"], float]
+NanStrategy = Literal["error", "warn", "ignore", "disable"] | float
 _STRATEGIES = ("disable", "error", "ignore", "warn")
 
 
@@ -125,7 +125,9 @@ class BaseAggregator(Metric):
                     raise ValueError(f"{owner}: the input holds NaN values and `nan_strategy` is 'error'.")
                 if isinstance(strategy, str):  # warn / ignore: drop them
                     if strategy == "warn":
-                        warnings.warn(f"{owner}: NaN values in the input were dropped.", CalipersUserWarning, stacklevel=3)
+                        warnings.warn(
+                            f"{owner}: NaN values in the input were dropped.", CalipersUserWarning, stacklevel=3
+                        )
                     keep = ~nans
                     x = x[keep] if nans.shape == x.shape else x
                     weight = weight[keep] if weight is not None else None
@@ -161,6 +163,8 @@ class SumMetric(BaseAggregator):
         tensor(6.)
     """
 
+    sum_value: Tensor
+
     def __init__(self, nan_strategy: NanStrategy = "warn", **kwargs: Any) -> None:
         super().__init__("sum", torch.tensor(0.0, dtype=torch.get_default_dtype()), nan_strategy, "sum_value", **kwargs)
 
@@ -187,6 +191,8 @@ class MaxMetric(BaseAggregator):
         >>> metric.compute()
         tensor(7.)
     """
+
+    max_value: Tensor
 
     full_state_update = False
 
@@ -217,6 +223,8 @@ class MinMetric(BaseAggregator):
         tensor(2.)
     """
 
+    min_value: Tensor
+
     def __init__(self, nan_strategy: NanStrategy = "warn", **kwargs: Any) -> None:
         super().__init__("min", torch.tensor(float("inf")), nan_strategy, "min_value", **kwargs)
 
@@ -246,6 +254,8 @@ class CatMetric(BaseAggregator):
         tensor([1., 2., 3.])
     """
 
+    value: list[Tensor] | Tensor
+
     def __init__(self, nan_strategy: NanStrategy = "warn", **kwargs: Any) -> None:
         super().__init__("cat", [], nan_strategy, "value", **kwargs)
 
@@ -254,6 +264,7 @@ class CatMetric(BaseAggregator):
         original = value
         value, _ = self._cast_and_nan_check_input(value)
         if value.numel():
+            assert isinstance(self.value, list)
             self.value.append(value.clone() if value is original else value)
 
     def compute(self) -> Tensor:
@@ -282,6 +293,9 @@ class MeanMetric(BaseAggregator):
         tensor(2.7500)
     """
 
+    mean_value: Tensor
+    weight: Tensor
+
     def __init__(self, nan_strategy: NanStrategy = "warn", **kwargs: Any) -> None:
         super().__init__("sum", torch.tensor(0.0), nan_strategy, "mean_value", **kwargs)
         self.add_state("weight", default=torch.tensor(0.0), dist_reduce_fx="sum")
@@ -303,7 +317,7 @@ class MeanMetric(BaseAggregator):
         weight = _as_tensor(owner, "weight", weight, self._dtype, self._device)
         if weight.shape != value.shape:
             try:
-                shape = torch.broadcast_shapes(weight.shape, value.shape)
+                shape = torch.broadcast_shapes(weight.shape, value.shape)  # type: ignore[no-untyped-call]
             except RuntimeError:
                 shape = None
             if shape != value.shape:

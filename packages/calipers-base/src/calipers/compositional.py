@@ -53,6 +53,9 @@ class CompositionalMetric(Metric):
     """
 
     full_state_update = True
+    metric_a: Any
+    metric_b: Any
+    op: Callable[..., Tensor]
 
     def __init__(self, operator: Callable[..., Tensor], metric_a: Any, metric_b: Any) -> None:
         super().__init__()
@@ -84,8 +87,16 @@ class CompositionalMetric(Metric):
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """Forward the batch to each metric operand and combine their batch values."""
-        a = self.metric_a(*args, **self.metric_a._filter_kwargs(**kwargs)) if isinstance(self.metric_a, Metric) else self.metric_a
-        b = self.metric_b(*args, **self.metric_b._filter_kwargs(**kwargs)) if isinstance(self.metric_b, Metric) else self.metric_b
+        a = (
+            self.metric_a(*args, **self.metric_a._filter_kwargs(**kwargs))
+            if isinstance(self.metric_a, Metric)
+            else self.metric_a
+        )
+        b = (
+            self.metric_b(*args, **self.metric_b._filter_kwargs(**kwargs))
+            if isinstance(self.metric_b, Metric)
+            else self.metric_b
+        )
         self._update_count += 1
         self._computed = None
         if a is None:
@@ -150,4 +161,6 @@ def _operand(x: Any) -> Any:
         return x
     if isinstance(x, (int, float, bool)):
         return torch.tensor(x)
-    raise TypeError(f"CompositionalMetric: an operand must be a Metric, a Tensor, a number or None, got {type(x).__name__}.")
+    raise TypeError(
+        f"CompositionalMetric: an operand must be a Metric, a Tensor, a number or None, got {type(x).__name__}."
+    )

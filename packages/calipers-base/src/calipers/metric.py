@@ -163,6 +163,30 @@ class Metric(Module, ABC):
     plot_upper_bound: ClassVar[float | None] = None
     plot_legend_name: ClassVar[str | None] = None
 
+    _defaults: dict[str, Tensor | list[Any]]
+    _persistent: dict[str, bool]
+    _reductions: dict[str, Reduction]
+    _device: torch.device
+    _dtype: torch.dtype
+    _update_count: int
+    _computed: Any
+    _forward_cache: Any
+    _cache: dict[str, StateValue] | None
+    _is_synced: bool
+    _to_sync: bool
+    _should_unsync: bool
+    _enable_grad: bool
+    _in_update: bool
+    _in_compute: bool
+    _silence_compute_warning: bool
+    compute_on_cpu: bool
+    dist_sync_on_step: bool
+    process_group: Any
+    dist_sync_fn: Callable[..., list[Tensor]] | None
+    distributed_available_fn: Callable[[], bool]
+    sync_on_compute: bool
+    compute_with_cache: bool
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         update = cls.__dict__.get("update")
@@ -326,7 +350,13 @@ class Metric(Module, ABC):
     def _batch_value(self, *args: Any, **kwargs: Any) -> Any:
         """Reset states, update with the batch, compute; the caller restores the accumulated states."""
         d = self.__dict__
-        flags = (d["_to_sync"], d["_should_unsync"], d["_enable_grad"], d["compute_on_cpu"], d["_silence_compute_warning"])
+        flags = (
+            d["_to_sync"],
+            d["_should_unsync"],
+            d["_enable_grad"],
+            d["compute_on_cpu"],
+            d["_silence_compute_warning"],
+        )
         d["_to_sync"], d["_should_unsync"], d["_enable_grad"] = self.dist_sync_on_step, True, True
         d["compute_on_cpu"], d["_silence_compute_warning"] = False, True
         d["_update_count"] = 0
@@ -538,7 +568,7 @@ class Metric(Module, ABC):
         return id(self)
 
     def _apply(self, fn: Callable[[Tensor], Tensor], *args: Any, **kwargs: Any) -> Self:
-        this = super()._apply(fn, *args, **kwargs)
+        this: Self = super()._apply(fn, *args, **kwargs)  # type: ignore[no-untyped-call]
         if getattr(fn, "__qualname__", "").startswith(_DTYPE_CASTS):
             return this  # a parent module's .half()/.float()/...: metric states keep their dtype (see set_dtype)
         d = this.__dict__
@@ -564,7 +594,7 @@ class Metric(Module, ABC):
         def cast(t: Tensor) -> Tensor:
             return t.to(dtype) if t.is_floating_point() else t
 
-        super()._apply(cast)
+        super()._apply(cast)  # type: ignore[no-untyped-call]
         d = self.__dict__
         for name, default in self._defaults.items():
             value = d[name]
@@ -605,7 +635,7 @@ class Metric(Module, ABC):
             var_kw = any(p.kind is p.VAR_KEYWORD for p in params.values())
             cached = (names, var_kw)
             type.__setattr__(cls, "_calipers_update_params", cached)
-        return cached  # type: ignore[no-any-return]
+        return cached
 
     def _filter_kwargs(self, **kwargs: Any) -> dict[str, Any]:
         """Keep the keyword arguments that this metric's ``update`` accepts."""

@@ -48,12 +48,18 @@ SPECS = [
     MetricSpec(SumMetric, _reference_sum, _values(_SIZES), bad_inputs=[_BAD_TYPE], id="sum"),
     MetricSpec(SumMetric, _reference_sum, _values(_SIZES, (3, 2)), id="sum-3d"),
     MetricSpec(
-        SumMetric, _reference_sum, _values(_SIZES), metric_args={"nan_strategy": "error"},
-        bad_inputs=[_BAD_NAN, _BAD_TYPE], id="sum-nan-error",
+        SumMetric,
+        _reference_sum,
+        _values(_SIZES),
+        metric_args={"nan_strategy": "error"},
+        bad_inputs=[_BAD_NAN, _BAD_TYPE],
+        id="sum-nan-error",
     ),
     MetricSpec(MeanMetric, _reference_mean, _values(_SIZES), bad_inputs=[_BAD_TYPE], id="mean"),
     MetricSpec(
-        MeanMetric, _reference_mean, _weighted(_SIZES),
+        MeanMetric,
+        _reference_mean,
+        _weighted(_SIZES),
         bad_inputs=[
             BadInput((torch.ones(3), torch.ones(2)), ValueError, "`weight` must be broadcastable"),
             BadInput((torch.ones(3), "w"), TypeError, "`weight` must be a tensor"),
@@ -63,9 +69,7 @@ SPECS = [
     MetricSpec(MeanMetric, _reference_mean, _values(_SIZES, (2,)), id="mean-2d"),
     MetricSpec(MaxMetric, _reference_max, _values(_SIZES), bad_inputs=[_BAD_TYPE], id="max"),
     MetricSpec(MinMetric, _reference_min, _values(_SIZES), bad_inputs=[_BAD_TYPE], id="min"),
-    MetricSpec(
-        CatMetric, _reference_cat, _values(_SIZES), bad_inputs=[_BAD_TYPE], order_invariant=False, id="cat"
-    ),
+    MetricSpec(CatMetric, _reference_cat, _values(_SIZES), bad_inputs=[_BAD_TYPE], order_invariant=False, id="cat"),
     MetricSpec(CatMetric, _reference_cat, _values(_SIZES, (3,)), order_invariant=False, id="cat-2d"),
 ]
 
@@ -159,10 +163,24 @@ def test_cat_metric_copies_a_reused_buffer():
 # With a window longer than the number of batches a running metric covers every batch, so the plain NumPy
 # reference applies; test_running_window checks shorter windows.
 SPECS += [
-    MetricSpec(RunningSum, _reference_sum, _values(_SIZES), metric_args={"window": 8}, batch_invariant=False,
-               bad_inputs=[_BAD_TYPE], id="running-sum"),
-    MetricSpec(RunningMean, _reference_mean, _values(_SIZES), metric_args={"window": 8}, batch_invariant=False,
-               bad_inputs=[_BAD_TYPE], id="running-mean"),
+    MetricSpec(
+        RunningSum,
+        _reference_sum,
+        _values(_SIZES),
+        metric_args={"window": 8},
+        batch_invariant=False,
+        bad_inputs=[_BAD_TYPE],
+        id="running-sum",
+    ),
+    MetricSpec(
+        RunningMean,
+        _reference_mean,
+        _values(_SIZES),
+        metric_args={"window": 8},
+        batch_invariant=False,
+        bad_inputs=[_BAD_TYPE],
+        id="running-mean",
+    ),
 ]
 
 

@@ -16,16 +16,26 @@ _BATCHES = [(torch.rand(n, generator=_gen) + 0.5,) for n in (6, 2, 9, 3, 5)]
 
 SPECS = [
     MetricSpec(
-        CompositionalMetric, lambda x: np.sum(x) + np.mean(x), _BATCHES,
+        CompositionalMetric,
+        lambda x: np.sum(x) + np.mean(x),
+        _BATCHES,
         metric_args={"operator": torch.add, "metric_a": SumMetric(), "metric_b": MeanMetric()},
-        bad_inputs=[BadInput(("x",), TypeError, "`value` must be a tensor")], id="sum+mean",
+        bad_inputs=[BadInput(("x",), TypeError, "`value` must be a tensor")],
+        id="sum+mean",
     ),
     MetricSpec(
-        CompositionalMetric, lambda x: np.max(x) / 2.0, _BATCHES,
-        metric_args={"operator": torch.true_divide, "metric_a": MaxMetric(), "metric_b": 2.0}, id="max/2",
+        CompositionalMetric,
+        lambda x: np.max(x) / 2.0,
+        _BATCHES,
+        metric_args={"operator": torch.true_divide, "metric_a": MaxMetric(), "metric_b": 2.0},
+        id="max/2",
     ),
     MetricSpec(
-        Running, np.sum, _BATCHES, metric_args={"base_metric": SumMetric(), "window": 6}, batch_invariant=False,
+        Running,
+        np.sum,
+        _BATCHES,
+        metric_args={"base_metric": SumMetric(), "window": 6},
+        batch_invariant=False,
         id="running(sum)",
     ),
 ]
@@ -42,10 +52,19 @@ def _filled(metric, values):
 
 
 _BINARY = [
-    (operator.add, np.add), (operator.sub, np.subtract), (operator.mul, np.multiply),
-    (operator.truediv, np.true_divide), (operator.floordiv, np.floor_divide), (operator.mod, np.fmod),
-    (operator.pow, np.power), (operator.lt, np.less), (operator.le, np.less_equal), (operator.gt, np.greater),
-    (operator.ge, np.greater_equal), (operator.eq, np.equal), (operator.ne, np.not_equal),
+    (operator.add, np.add),
+    (operator.sub, np.subtract),
+    (operator.mul, np.multiply),
+    (operator.truediv, np.true_divide),
+    (operator.floordiv, np.floor_divide),
+    (operator.mod, np.fmod),
+    (operator.pow, np.power),
+    (operator.lt, np.less),
+    (operator.le, np.less_equal),
+    (operator.gt, np.greater),
+    (operator.ge, np.greater_equal),
+    (operator.eq, np.equal),
+    (operator.ne, np.not_equal),
 ]
 
 

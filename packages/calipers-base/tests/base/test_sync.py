@@ -74,7 +74,11 @@ def _entry(key, value, reduction):
 
 def test_plan_packs_by_dtype_and_op_within_the_budget():
     entries = [_entry(f"f{i}", torch.zeros(3), "sum") for i in range(5)]
-    entries += [_entry("n", torch.tensor(0), "sum"), _entry("m", torch.zeros(2), "max"), _entry("q", torch.zeros(2), "min")]
+    entries += [
+        _entry("n", torch.tensor(0), "sum"),
+        _entry("m", torch.zeros(2), "max"),
+        _entry("q", torch.zeros(2), "min"),
+    ]
     plan = plan_sync(entries)
     assert plan.num_collectives == 3
     assert len(plan.reduce_groups) == 2  # the two largest groups; the rest travels in one gather

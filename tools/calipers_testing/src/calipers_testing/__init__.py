@@ -1,12 +1,12 @@
 """The shared calipers test harness: check a metric against a reference written by someone else.
 
-    from calipers_testing import MetricSpec, BadInput, run_metric_tests
+from calipers_testing import MetricSpec, BadInput, run_metric_tests
 
-    SPECS = [MetricSpec(MeanMetric, reference=lambda x: x.mean(), batches=[(torch.rand(8),) for _ in range(5)])]
+SPECS = [MetricSpec(MeanMetric, reference=lambda x: x.mean(), batches=[(torch.rand(8),) for _ in range(5)])]
 
-    @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
-    def test_mean(spec):
-        run_metric_tests(spec)
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
+def test_mean(spec):
+    run_metric_tests(spec)
 """
 
 from __future__ import annotations

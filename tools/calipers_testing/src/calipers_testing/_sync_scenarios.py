@@ -94,7 +94,9 @@ def sync_scenario(rank: int, world: int, scenario: str, mode: str = "engine") ->
     local = snapshot(metric)
     with count_collectives() as counts:
         metric.sync()
-    synced = {k: (v.clone() if isinstance(v, Tensor) else [t.clone() for t in v]) for k, v in metric.metric_state.items()}
+    synced = {
+        k: (v.clone() if isinstance(v, Tensor) else [t.clone() for t in v]) for k, v in metric.metric_state.items()
+    }
     metric.unsync()
     value_counts = dict(counts)
     with count_collectives() as compute_counts:

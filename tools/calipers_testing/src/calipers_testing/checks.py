@@ -200,7 +200,7 @@ def check_validate_before_mutate(spec: MetricSpec) -> None:
                     raise _fail(
                         "validate_before_mutate", spec, f"{how}: message {str(err)!r} does not match {bad.match!r}"
                     ) from None
-            except Exception as err:  # noqa: BLE001
+            except Exception as err:
                 raise _fail(
                     "validate_before_mutate", spec, f"{how}: raised {type(err).__name__}, expected {bad.error.__name__}"
                 ) from None
@@ -246,8 +246,10 @@ def check_ddp(spec: MetricSpec) -> None:
                 _close("ddp", spec, res["value"], expected, f"{label}/{mode}: rank {rank} compute")
                 if res["collectives"] > MAX_COLLECTIVES:
                     raise _fail(
-                        "ddp", spec, f"{label}/{mode}: compute issued {res['collectives']} collectives "
-                        f"({res['collective_names']}), at most {MAX_COLLECTIVES} allowed"
+                        "ddp",
+                        spec,
+                        f"{label}/{mode}: compute issued {res['collectives']} collectives "
+                        f"({res['collective_names']}), at most {MAX_COLLECTIVES} allowed",
                     )
                 if not res["local_restored"]:
                     raise _fail("ddp", spec, f"{label}/{mode}: rank {rank} did not get its local states back")

@@ -9,6 +9,7 @@ again by the next call) and the caller gets a :class:`DDPTimeout`.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import multiprocessing as mp
 import os
 import socket
@@ -86,7 +87,9 @@ class DDPPool:
                 raise DDPTimeout("the DDP worker pool did not start in time")
             conn.recv()
 
-    def run(self, fn: Callable[..., Any], per_rank_args: Sequence[tuple[Any, ...]], timeout: float | None = None) -> list[Any]:
+    def run(
+        self, fn: Callable[..., Any], per_rank_args: Sequence[tuple[Any, ...]], timeout: float | None = None
+    ) -> list[Any]:
         """Run ``fn(rank, world, *per_rank_args[rank])`` on every rank; return the results in rank order."""
         limit = self.timeout if timeout is None else timeout
         for conn, args in zip(self.conns, per_rank_args):
@@ -120,10 +123,8 @@ class DDPPool:
     def close(self) -> None:
         """Stop the workers cleanly."""
         for conn in self.conns:
-            try:
+            with contextlib.suppress(OSError, BrokenPipeError):
                 conn.send(None)
-            except (OSError, BrokenPipeError):
-                pass
         for proc in self.procs:
             proc.join(timeout=10)
         self.kill()

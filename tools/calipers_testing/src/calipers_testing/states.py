@@ -20,7 +20,9 @@ def snapshot(metric: Metric) -> list[tuple[str, Any]]:
             out.append((f"{prefix}._update_count", module._update_count))
             for name in module._defaults:
                 v = getattr(module, name)
-                out.append((f"{prefix}.{name}", [t.detach().clone() for t in v] if isinstance(v, list) else v.detach().clone()))
+                out.append(
+                    (f"{prefix}.{name}", [t.detach().clone() for t in v] if isinstance(v, list) else v.detach().clone())
+                )
     return out
 
 

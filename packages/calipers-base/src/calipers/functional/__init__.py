@@ -1,6 +1,8 @@
 __path__ = __import__("pkgutil").extend_path(__path__, __name__)
 
-__doc__ = """Functional metrics: ``calipers.functional.<name>`` resolves lazily to the domain distribution providing it."""
+__doc__ = (
+    """Functional metrics: ``calipers.functional.<name>`` resolves lazily to the domain distribution providing it."""
+)
 
 from calipers._lazy import FUNCTIONAL_NAMES, make_lazy_namespace
 

@@ -38,6 +38,9 @@ class Running(WrapperMetric):
     """
 
     full_state_update = False
+    base_metric: Metric
+    window: int
+    _num_vals_seen: int
 
     def __init__(self, base_metric: Metric, window: int = 5, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -62,6 +65,7 @@ class Running(WrapperMetric):
         base_metric.__dict__["_silence_compute_warning"] = True
         for name, reduction in base_metric._reductions.items():
             default = base_metric._defaults[name]
+            assert isinstance(default, Tensor)
             for i in range(window):
                 self.add_state(f"{name}_{i}", default.clone(), dist_reduce_fx=reduction)
         self._num_vals_seen = 0
