@@ -63,8 +63,11 @@ def _wrap_update(update: Callable[..., None]) -> Callable[..., None]:
         d["_computed"] = None
         d["_in_update"] = True
         try:
-            with torch.set_grad_enabled(d["_enable_grad"]):
+            if torch.is_grad_enabled() == d["_enable_grad"]:
                 update(self, *args, **kwargs)
+            else:
+                with torch.set_grad_enabled(d["_enable_grad"]):
+                    update(self, *args, **kwargs)
         except BaseException:
             d["_computed"] = computed
             raise
@@ -98,8 +101,10 @@ def _wrap_compute(compute: Callable[..., Any]) -> Callable[..., Any]:
             if d["_to_sync"] and not d["_is_synced"] and d["distributed_available_fn"]():
                 with self.sync_context(dist_sync_fn=d["dist_sync_fn"], should_unsync=d["_should_unsync"]):
                     value = _squeeze_scalars(compute(self))
+                    value = _unalias(value, d)
             else:
                 value = _squeeze_scalars(compute(self))
+                value = _unalias(value, d)
         finally:
             d["_in_compute"] = False
         if d["compute_with_cache"]:
@@ -108,6 +113,15 @@ def _wrap_compute(compute: Callable[..., Any]) -> Callable[..., Any]:
 
     wrapped.__calipers_wrapped__ = True  # type: ignore[attr-defined]
     return wrapped
+
+
+def _unalias(value: Any, d: dict[str, Any]) -> Any:
+    """A computed tensor that is a state itself is copied: later updates (in place) must not change it."""
+    if isinstance(value, Tensor):
+        for name in d["_defaults"]:
+            if d[name] is value:
+                return value.clone()
+    return value
 
 
 def _squeeze_scalars(value: Any) -> Any:
@@ -338,11 +352,12 @@ class Metric(Module, ABC):
             raise MetricStateError(
                 f"{type(self).__name__}.forward: the metric is synced; call `unsync()` before updating it again."
             )
-        if self.full_state_update is False and not self.dist_sync_on_step and self._foldable():
-            self._forward_cache = self._forward_reduce_state_update(*args, **kwargs)
+        d = self.__dict__
+        if self.full_state_update is False and not d["dist_sync_on_step"] and self._foldable():
+            d["_forward_cache"] = self._forward_reduce_state_update(*args, **kwargs)
         else:
-            self._forward_cache = self._forward_full_state_update(*args, **kwargs)
-        return self._forward_cache
+            d["_forward_cache"] = self._forward_full_state_update(*args, **kwargs)
+        return d["_forward_cache"]
 
     def _foldable(self) -> bool:
         return all(r in ELEMENTWISE or r == "cat" for r in self._reductions.values())
@@ -380,15 +395,17 @@ class Metric(Module, ABC):
             d["_update_count"] = count
             raise
         for name, reduction in self._reductions.items():
-            batch = d[name]
-            if reduction == "cat":
+            batch, glob = d[name], saved[name]
+            # The accumulated tensors are private (compute never returns a state itself), so fold in place.
+            if reduction == "sum" and glob.dtype == batch.dtype and glob.shape == batch.shape:
+                d[name] = glob.add_(batch)
+            elif reduction == "cat":
                 if self.compute_on_cpu:
                     batch = [v.to("cpu") for v in batch]
-                glob = saved[name]
                 glob.extend(batch)
                 d[name] = glob
             else:
-                d[name] = fold_states(saved[name], batch, reduction, (float(count), 1.0))
+                d[name] = fold_states(glob, batch, reduction, (float(count), 1.0))
         d["_update_count"] = count + 1
         return value
 

@@ -363,3 +363,12 @@ def test_import_calipers_is_light():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_a_computed_value_never_aliases_a_state():
+    m = SumMetric()
+    m.update(torch.tensor(1.0))
+    value = m.compute()
+    m.update(torch.tensor(5.0))  # states are updated in place
+    m(torch.tensor(2.0))  # forward folds in place
+    assert value.item() == 1.0 and m.compute().item() == 8.0
