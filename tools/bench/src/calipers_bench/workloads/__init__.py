@@ -1,0 +1,21 @@
+"""The workloads, one module per domain. Importing this package registers them all.
+
+To add a domain, write ``calipers_bench/workloads/<domain>.py`` (see ``base.py``) and list it in ``MODULES``.
+A module whose domain package is not installed still registers its workloads: they report ``n/a`` when run.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__all__ = ["MODULES", "load"]
+
+MODULES: tuple[str, ...] = (
+    "calipers_bench.workloads.base",
+)
+
+
+def load() -> None:
+    """Import every workload module (registering its workloads); idempotent."""
+    for name in MODULES:
+        importlib.import_module(name)
