@@ -12,6 +12,7 @@ __all__ = ["MODULES", "load"]
 
 MODULES: tuple[str, ...] = (
     "calipers_bench.workloads.base",
+    "calipers_bench.workloads.base_sync",
 )
 
 
