@@ -9,9 +9,17 @@ on first use.
 """
 
 from calipers._lazy import MODULE_NAMES, make_lazy_namespace
-from calipers.aggregation import CatMetric, MaxMetric, MeanMetric, MinMetric, RunningMean, RunningSum, SumMetric
-from calipers.compositional import CompositionalMetric
-from calipers.metric import Metric
+
+# `X as X`: explicit re-exports (mypy --strict); `__all__` is computed, to list the installed domains' names too.
+from calipers.aggregation import CatMetric as CatMetric
+from calipers.aggregation import MaxMetric as MaxMetric
+from calipers.aggregation import MeanMetric as MeanMetric
+from calipers.aggregation import MinMetric as MinMetric
+from calipers.aggregation import RunningMean as RunningMean
+from calipers.aggregation import RunningSum as RunningSum
+from calipers.aggregation import SumMetric as SumMetric
+from calipers.compositional import CompositionalMetric as CompositionalMetric
+from calipers.metric import Metric as Metric
 
 __version__ = "0.1.0"
 

@@ -363,26 +363,41 @@ class Metric(Module, ABC):
         return all(r in ELEMENTWISE or r == "cat" for r in self._reductions.values())
 
     def _batch_value(self, *args: Any, **kwargs: Any) -> Any:
-        """Reset states, update with the batch, compute; the caller restores the accumulated states."""
+        """Reset states, update with the batch, compute; the caller restores the accumulated states.
+
+        Without ``dist_sync_on_step`` this calls the unwrapped ``update``/``compute``: no counting, caching, warning
+        or sync is needed for a batch value, and skipping the wrappers keeps ``forward`` close to one ``update``.
+        """
         d = self.__dict__
-        flags = (
-            d["_to_sync"],
-            d["_should_unsync"],
-            d["_enable_grad"],
-            d["compute_on_cpu"],
-            d["_silence_compute_warning"],
-        )
-        d["_to_sync"], d["_should_unsync"], d["_enable_grad"] = self.dist_sync_on_step, True, True
-        d["compute_on_cpu"], d["_silence_compute_warning"] = False, True
-        d["_update_count"] = 0
+        d["_computed"] = None
+        self._reset_states()
+        if d["dist_sync_on_step"]:
+            flags = (d["_to_sync"], d["_should_unsync"], d["_enable_grad"], d["compute_on_cpu"])
+            d["_to_sync"], d["_should_unsync"], d["_enable_grad"], d["compute_on_cpu"] = True, True, True, False
+            d["_silence_compute_warning"], silenced = True, d["_silence_compute_warning"]
+            d["_update_count"] = 0
+            try:
+                self.update(*args, **kwargs)
+                return self.compute()
+            finally:
+                d["_to_sync"], d["_should_unsync"], d["_enable_grad"], d["compute_on_cpu"] = flags
+                d["_silence_compute_warning"] = silenced
+                d["_computed"] = None
+        cls = type(self)
+        update = getattr(cls.update, "__wrapped__", cls.update)
+        compute = getattr(cls.compute, "__wrapped__", cls.compute)
+        d["_in_update"] = d["_in_compute"] = True  # a subclass calling super().update() must not count again
+        # Gradients flow through the batch value when an input carries them; otherwise autograd is off (cheaper).
+        grad = any(isinstance(a, Tensor) and a.requires_grad for a in (*args, *kwargs.values()))
         try:
-            self._reset_states()
-            self.update(*args, **kwargs)
-            return self.compute()
+            if torch.is_grad_enabled() == grad:
+                update(self, *args, **kwargs)
+            else:
+                with torch.set_grad_enabled(grad):
+                    update(self, *args, **kwargs)
+            return _squeeze_scalars(compute(self))
         finally:
-            d["_to_sync"], d["_should_unsync"], d["_enable_grad"], d["compute_on_cpu"] = flags[:4]
-            d["_silence_compute_warning"] = flags[4]
-            d["_computed"] = None
+            d["_in_update"] = d["_in_compute"] = False
 
     def _forward_reduce_state_update(self, *args: Any, **kwargs: Any) -> Any:
         d = self.__dict__
@@ -566,9 +581,9 @@ class Metric(Module, ABC):
             if key in state_dict:
                 value = state_dict.pop(key)
                 if isinstance(value, (list, tuple)):
-                    self.__dict__[name] = [v.to(self._device) for v in value]
+                    self.__dict__[name] = [v.to(self._device, copy=True) for v in value]
                 else:
-                    self.__dict__[name] = value.to(self._device)
+                    self.__dict__[name] = value.to(self._device, copy=True)
                 loaded = True
         if loaded:
             self._computed = None
