@@ -2,4 +2,36 @@
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from calipers.regression.crps import ContinuousRankedProbabilityScore
+from calipers.regression.csi import CriticalSuccessIndex
+from calipers.regression.explained_variance import ExplainedVariance
+from calipers.regression.log_cosh import LogCoshError
+from calipers.regression.log_mse import MeanSquaredLogError
+from calipers.regression.mae import MeanAbsoluteError
+from calipers.regression.mape import MeanAbsolutePercentageError
+from calipers.regression.minkowski import MinkowskiDistance
+from calipers.regression.mse import MeanSquaredError
+from calipers.regression.nrmse import NormalizedRootMeanSquaredError
+from calipers.regression.r2 import R2Score
+from calipers.regression.rse import RelativeSquaredError
+from calipers.regression.symmetric_mape import SymmetricMeanAbsolutePercentageError
+from calipers.regression.tweedie_deviance import TweedieDevianceScore
+from calipers.regression.wmape import WeightedMeanAbsolutePercentageError
+
+__all__ = [
+    "ContinuousRankedProbabilityScore",
+    "CriticalSuccessIndex",
+    "ExplainedVariance",
+    "LogCoshError",
+    "MeanAbsoluteError",
+    "MeanAbsolutePercentageError",
+    "MeanSquaredError",
+    "MeanSquaredLogError",
+    "MinkowskiDistance",
+    "NormalizedRootMeanSquaredError",
+    "R2Score",
+    "RelativeSquaredError",
+    "SymmetricMeanAbsolutePercentageError",
+    "TweedieDevianceScore",
+    "WeightedMeanAbsolutePercentageError",
+]

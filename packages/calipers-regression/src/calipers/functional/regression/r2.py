@@ -1,0 +1,129 @@
+r"""Coefficient of determination (R²): the functional form and the pipeline shared with the class.
+
+.. math:: R^2 = 1 - \frac{\sum_i (y_i - \hat y_i)^2}{\sum_i (y_i - \bar y)^2}, \qquad
+    R^2_{adj} = 1 - (1 - R^2) \frac{N - 1}{N - k - 1}
+
+with ``k = adjusted`` independent regressors. The sufficient statistics (float64, one value per output) are the
+residual sum of squares, the sum and the sum of squares of the target, its minimum and maximum, and the count.
+The total sum of squares :math:`\sum y^2 - (\sum y)^2 / N` is exactly 0 for a constant target (detected by its
+range), where the score follows scikit-learn: 1 for perfect predictions, else 0. TorchMetrics instead treats any
+sum of squares below ``1e-4`` as zero, whatever the scale of the data.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from calipers.exceptions import CalipersUserWarning
+from calipers.functional.regression._error_common import (
+    MULTIOUTPUT_CHOICES,
+    _average_outputs,
+    _cast,
+    _centered_sum_of_squares,
+    _check_choice,
+    _check_int,
+    _check_num_outputs,
+    _check_one_or_two_dims,
+    _check_outputs,
+    _check_same_shape,
+    _column_min_max,
+    _float_dtype,
+    _forced_finite_score,
+)
+
+__all__ = ["r2_score"]
+
+# The statistics of one batch, in the order of the states of R2Score and RelativeSquaredError.
+R2_STATES = ("sum_target", "sum_squared_target", "residual_sum_squares", "min_target", "max_target")
+
+
+def _r2_score_arg_validation(name: str, adjusted: Any, multioutput: Any, num_outputs: Any = None) -> None:
+    """``adjusted`` an int >= 0, ``multioutput`` among the three choices, ``num_outputs`` None or an int >= 1."""
+    _check_int(name, "adjusted", adjusted, 0)
+    _check_choice(name, "multioutput", multioutput, MULTIOUTPUT_CHOICES)
+    _check_num_outputs(name, num_outputs, allow_none=True)
+
+
+def _r2_score_tensor_validation(name: str, preds: Any, target: Any, num_outputs: int | None = None) -> None:
+    """Same shapes, ``(N,)`` or ``(N, k)``; with ``num_outputs``, ``k`` must equal it."""
+    _check_same_shape(name, preds, target)
+    _check_one_or_two_dims(name, preds)
+    if num_outputs is not None:
+        _check_outputs(name, preds, num_outputs, flatten_single=False)
+
+
+def _r2_score_format(preds: Tensor, target: Tensor, dtype: torch.dtype = torch.float64) -> tuple[Tensor, Tensor]:
+    """``(N, 1)`` inputs become ``(N,)``; cast to ``dtype`` (float64 unless the states were cast)."""
+    if preds.ndim == 2 and preds.shape[1] == 1:
+        preds, target = preds.reshape(-1), target.reshape(-1)
+    preds, target = _cast(dtype, preds, target)
+    return preds, target
+
+
+def _r2_score_update(preds: Tensor, target: Tensor) -> tuple[tuple[Tensor, ...], int]:
+    """The batch statistics along dim 0 (in the order of :data:`R2_STATES`) and the number of samples."""
+    residual = target - preds
+    min_target, max_target = _column_min_max(target)
+    stats = (target.sum(dim=0), (target * target).sum(dim=0), (residual * residual).sum(dim=0), min_target, max_target)
+    return stats, preds.shape[0]
+
+
+def _r2_score_compute(
+    stats: tuple[Tensor, ...], num_obs: Tensor | int, adjusted: int, multioutput: str, name: str = "r2_score"
+) -> Tensor:
+    """R² from the statistics (see :func:`r2_score`); synchronises to read the number of samples."""
+    n = int(num_obs)
+    if n < 2:
+        raise ValueError(f"{name}: the R2 score needs at least 2 samples, got {n!r}.")
+    sum_target, sum_squared_target, rss, min_target, max_target = stats
+    tss = _centered_sum_of_squares(sum_target, sum_squared_target, n, min_target, max_target)
+    r2 = _average_outputs(_forced_finite_score(rss, tss), tss, multioutput)
+    if adjusted == 0:
+        return r2
+    if adjusted >= n - 1:
+        reason = "a division by zero" if adjusted == n - 1 else "more regressors than samples"
+        warnings.warn(
+            f"{name}: `adjusted` ({adjusted}) with {n} samples gives {reason} in the adjusted R2 score; "
+            "the standard R2 score is returned.",
+            CalipersUserWarning,
+            stacklevel=3,
+        )
+        return r2
+    return 1 - (1 - r2) * (n - 1) / (n - adjusted - 1)
+
+
+def r2_score(preds: Tensor, target: Tensor, adjusted: int = 0, multioutput: str = "uniform_average") -> Tensor:
+    """Coefficient of determination (R²), optionally adjusted for the number of regressors.
+
+    Args:
+        preds: predictions of shape ``(N,)`` or ``(N, num_outputs)``.
+        target: ground truth, the shape of ``preds``.
+        adjusted: number of independent regressors ``k`` of the adjusted R²; 0 gives the standard R². When
+            ``k >= N - 1`` the adjusted score is undefined: a warning is given and the standard score returned.
+        multioutput: how scores of several outputs combine: ``"uniform_average"`` (mean), ``"raw_values"`` (one
+            score per output) or ``"variance_weighted"`` (mean weighted by the variance of each target).
+
+    Returns:
+        A scalar (or one score per output with ``"raw_values"``) in the floating dtype of the inputs.
+
+    Raises:
+        TypeError: if an input is not a real tensor or ``adjusted`` is not an int.
+        ValueError: if the shapes differ or have more than 2 dimensions, for fewer than 2 samples, a negative
+            ``adjusted`` or an unknown ``multioutput``.
+
+    Example:
+        >>> import torch
+        >>> from calipers.functional.regression import r2_score
+        >>> r2_score(torch.tensor([2.5, 0.0, 2.0, 8.0]), torch.tensor([3.0, -0.5, 2.0, 7.0]))
+        tensor(0.9486)
+    """
+    name = "r2_score"
+    _r2_score_arg_validation(name, adjusted, multioutput)
+    _r2_score_tensor_validation(name, preds, target)
+    out_dtype = _float_dtype(preds, target)
+    stats, num_obs = _r2_score_update(*_r2_score_format(preds, target))
+    return _r2_score_compute(stats, num_obs, adjusted, multioutput, name).to(out_dtype)

@@ -1,0 +1,94 @@
+"""`ExplainedVariance`: explained variance score accumulated over batches."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from calipers.functional.regression.explained_variance import (
+    EXPLAINED_VARIANCE_STATES,
+    Multioutput,
+    _explained_variance_arg_validation,
+    _explained_variance_compute,
+    _explained_variance_format,
+    _explained_variance_tensor_validation,
+    _explained_variance_update,
+)
+from calipers.metric import Metric
+from calipers.regression._error_states import (
+    add_statistic_states,
+    check_inferred_outputs,
+    fold_statistics,
+    statistics_dtype,
+)
+
+__all__ = ["ExplainedVariance"]
+
+_REDUCTIONS = {
+    name: name.split("_")[0] if name.startswith(("min", "max")) else "sum" for name in EXPLAINED_VARIANCE_STATES
+}
+
+
+class ExplainedVariance(Metric):
+    """Explained variance score of every sample seen.
+
+    See :func:`calipers.functional.regression.explained_variance` for the inputs, the formula and the
+    constant-target convention. The states are float64 sums (error, squared error, target, squared target, count)
+    and the minimum and maximum of the error and of the target, one value per output.
+
+    Args:
+        multioutput: ``"uniform_average"``, ``"raw_values"`` or ``"variance_weighted"``.
+        num_outputs: (calipers, keyword-only) the number of outputs. ``None`` infers it from the first batch, as
+            TorchMetrics does; later batches must then match it. Give it when running distributed with a process
+            that may see no batch: the states of every process must have the same shape to be synced.
+        kwargs: the options of :class:`calipers.Metric`.
+
+    Example:
+        >>> import torch
+        >>> from calipers.regression import ExplainedVariance
+        >>> metric = ExplainedVariance()
+        >>> metric.update(torch.tensor([2.5, 0.0]), torch.tensor([3.0, -0.5]))
+        >>> metric.update(torch.tensor([2.0, 8.0]), torch.tensor([2.0, 7.0]))
+        >>> metric.compute()
+        tensor(0.9572)
+    """
+
+    is_differentiable = True
+    higher_is_better = True
+    full_state_update = False
+    plot_lower_bound = 0.0
+    plot_upper_bound = 1.0
+
+    total: Tensor
+
+    def __init__(
+        self, multioutput: Multioutput = "uniform_average", *, num_outputs: int | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        _explained_variance_arg_validation(type(self).__name__, multioutput, num_outputs)
+        self.multioutput = multioutput
+        self.num_outputs = num_outputs
+        add_statistic_states(self, _REDUCTIONS, () if num_outputs is None else (num_outputs,))
+        self.add_state("total", torch.tensor(0.0, dtype=torch.float64), dist_reduce_fx="sum")
+
+    def update(self, preds: Tensor, target: Tensor) -> None:
+        """Add the statistics of a batch."""
+        _explained_variance_tensor_validation(type(self).__name__, preds, target, self.num_outputs)
+        check_inferred_outputs(self, preds, EXPLAINED_VARIANCE_STATES[0])
+        preds, target = _explained_variance_format(preds, target, statistics_dtype(self, "total"))
+        stats, num_obs = _explained_variance_update(preds, target)
+        fold_statistics(self, _REDUCTIONS, zip(EXPLAINED_VARIANCE_STATES, stats))
+        self.total += num_obs
+
+    def forward(self, preds: Tensor, target: Tensor) -> Tensor:
+        """The score of the batch, which is also added to the states (checked against them first)."""
+        _explained_variance_tensor_validation(type(self).__name__, preds, target, self.num_outputs)
+        check_inferred_outputs(self, preds, EXPLAINED_VARIANCE_STATES[0])
+        return super().forward(preds, target)  # type: ignore[no-any-return]
+
+    def compute(self) -> Tensor:
+        """The explained variance over every sample seen, in the metric's dtype."""
+        stats = tuple(getattr(self, name) for name in EXPLAINED_VARIANCE_STATES)
+        return _explained_variance_compute(stats, self.total, self.multioutput).to(self.dtype)

@@ -1,0 +1,69 @@
+"""`MeanAbsoluteError`: mean absolute error accumulated over batches."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from calipers.functional.regression._error_common import _update_dtype
+from calipers.functional.regression.mae import (
+    _mean_absolute_error_arg_validation,
+    _mean_absolute_error_compute,
+    _mean_absolute_error_format,
+    _mean_absolute_error_tensor_validation,
+    _mean_absolute_error_update,
+)
+from calipers.metric import Metric
+
+__all__ = ["MeanAbsoluteError"]
+
+
+class MeanAbsoluteError(Metric):
+    """Mean absolute error.
+
+    See :func:`calipers.functional.regression.mean_absolute_error` for the inputs. States: the sum of absolute
+    errors (one per output) and the number of samples, both summed across processes.
+
+    Args:
+        num_outputs: number of outputs; inputs are then ``(N, num_outputs)`` and a value per output is returned.
+        kwargs: the options of :class:`calipers.Metric`.
+
+    Example:
+        >>> import torch
+        >>> from calipers.regression import MeanAbsoluteError
+        >>> metric = MeanAbsoluteError()
+        >>> metric.update(torch.tensor([0.0, 1.0]), torch.tensor([0.0, 2.0]))
+        >>> metric.update(torch.tensor([2.0, 3.0]), torch.tensor([2.0, 1.0]))
+        >>> metric.compute()
+        tensor(0.7500)
+    """
+
+    is_differentiable = True
+    higher_is_better = False
+    full_state_update = False
+    plot_lower_bound = 0.0
+
+    sum_abs_error: Tensor
+    total: Tensor
+
+    def __init__(self, num_outputs: int = 1, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        _mean_absolute_error_arg_validation(type(self).__name__, num_outputs)
+        self.num_outputs = num_outputs
+        self.add_state("sum_abs_error", torch.zeros(num_outputs), dist_reduce_fx="sum")
+        self.add_state("total", torch.tensor(0), dist_reduce_fx="sum")
+
+    def update(self, preds: Tensor, target: Tensor) -> None:
+        """Add the absolute errors of a batch."""
+        _mean_absolute_error_tensor_validation(type(self).__name__, preds, target, self.num_outputs)
+        dtype = _update_dtype(self.sum_abs_error.dtype, preds, target)
+        preds, target = _mean_absolute_error_format(preds, target, self.num_outputs, dtype)
+        sum_abs_error, num_obs = _mean_absolute_error_update(preds, target)
+        self.sum_abs_error += sum_abs_error
+        self.total += num_obs
+
+    def compute(self) -> Tensor:
+        """The MAE over every sample seen."""
+        return _mean_absolute_error_compute(self.sum_abs_error, self.total)
