@@ -1,0 +1,92 @@
+r"""Lin's concordance correlation coefficient, from the streaming co-moments of the Pearson family.
+
+.. math::
+    \rho_c = \frac{2 s_{xy}}{s_x^2 + s_y^2 + (\bar x - \bar y)^2}
+
+with the sample (``n - 1``) variances and covariance, as in TorchMetrics. The co-moments are merged across batches,
+objects and processes with the parallel algorithm of Chan et al. (see :mod:`calipers.functional.regression.pearson`).
+
+Constant inputs: the formula stays defined as long as its denominator is positive, so a constant ``preds`` column
+against a varying ``target`` gives 0 (TorchMetrics gives NaN there); the value is NaN, with a
+``CalipersUserWarning``, only when ``preds`` and ``target`` are the same constant or there are fewer than 2 samples.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from calipers.functional.regression._checks import check_flag, result_dtype
+from calipers.functional.regression._correlation import (
+    check_correlation_pair,
+    check_num_outputs,
+    comoments,
+    format_correlation_pair,
+    sanitized_comoments,
+    warn_if_undefined,
+)
+
+__all__ = ["concordance_corrcoef"]
+
+
+def _concordance_arg_validation(name: str, num_outputs: int, validate_args: bool) -> None:
+    """Check the options of the concordance family."""
+    check_num_outputs(name, num_outputs)
+    check_flag(name, "validate_args", validate_args)
+
+
+def _concordance_tensor_validation(
+    name: str, preds: Tensor, target: Tensor, num_outputs: int | None, validate_args: bool
+) -> None:
+    """Check the inputs: one shape, ``(N,)`` or ``(N, num_outputs)``, and (if ``validate_args``) finite values."""
+    check_correlation_pair(name, preds, target, num_outputs, validate_args)
+
+
+def _concordance_format(preds: Tensor, target: Tensor) -> tuple[Tensor, Tensor]:
+    """View the inputs as ``(N, d)``."""
+    return format_correlation_pair(preds, target)
+
+
+def _concordance_update(preds: Tensor, target: Tensor, dtype: torch.dtype = torch.float64) -> Tensor:
+    """Sufficient statistics of one ``(N, d)`` batch: its ``(10, d)`` co-moments, merged by ``merge_comoments``."""
+    return comoments(preds, target, dtype)
+
+
+def _concordance_compute(moments: Tensor, name: str = "concordance_corrcoef") -> Tensor:
+    """Concordance per output column from merged co-moments (NaN, with a warning, where undefined)."""
+    n, mean_x, mean_y, m2x, m2y, cxy = sanitized_comoments(moments)
+    # 2 s_xy / (s_x^2 + s_y^2 + (mx - my)^2), multiplied through by (n - 1).
+    ccc = (2.0 * cxy / (m2x + m2y + (n - 1.0) * (mean_x - mean_y) ** 2)).clamp(-1.0, 1.0)
+    warn_if_undefined(name, ccc)
+    return ccc
+
+
+def concordance_corrcoef(preds: Tensor, target: Tensor, *, validate_args: bool = True) -> Tensor:
+    """Lin's concordance correlation coefficient between ``preds`` and ``target``.
+
+    Args:
+        preds: predictions, shape ``(N,)`` or ``(N, d)`` (``d`` outputs, one coefficient each); float or integer.
+        target: targets, the same shape.
+        validate_args: check that the values are finite (a host-device synchronisation); shapes are always checked.
+
+    Returns:
+        The coefficient: a scalar for ``(N,)`` or ``(N, 1)`` inputs, else shape ``(d,)``; in the inputs' floating
+        dtype (computed in float64). NaN, with a ``CalipersUserWarning``, when ``preds`` and ``target`` are the same
+        constant or ``N < 2``.
+
+    Raises:
+        TypeError: if an input is not a real tensor, or ``validate_args`` is not a bool.
+        ValueError: if the shapes differ or are not ``(N,)``/``(N, d)``, or (``validate_args``) a value is NaN/inf.
+
+    Example:
+        >>> import torch
+        >>> from calipers.functional.regression import concordance_corrcoef
+        >>> concordance_corrcoef(torch.tensor([2.5, 0.0, 2.0, 8.0]), torch.tensor([3.0, -0.5, 2.0, 7.0]))
+        tensor(0.9777)
+    """
+    name = "concordance_corrcoef"
+    check_flag(name, "validate_args", validate_args)
+    _concordance_tensor_validation(name, preds, target, None, validate_args)
+    x, y = _concordance_format(preds, target)
+    ccc = _concordance_compute(_concordance_update(x, y), name)
+    return (ccc[0] if ccc.shape[0] == 1 else ccc).to(result_dtype(preds, target))
