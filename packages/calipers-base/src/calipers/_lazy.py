@@ -139,6 +139,7 @@ def make_lazy_namespace(
             ) from None
 
     def dir_() -> list[str]:
-        return available()
+        module = importlib.import_module(namespace)
+        return sorted(set(vars(module)) | set(available()))
 
     return getattr_, dir_
