@@ -73,75 +73,85 @@ class CompositionalMetric(Metric):
     def _sync_dist(self, dist_sync_fn: Any = None, process_group: Any = None) -> None:
         """No state of its own: the operands sync in their own ``compute``."""
 
-    def update(self, *args: Any, **kwargs: Any) -> None:
-        """Update every metric operand with the same batch."""
+    def _leaves(self) -> list[Metric]:
+        """The distinct metrics under this expression (nested compositions flattened), in first-seen order.
+
+        A metric that appears twice (``a + a``, ``a / (a + b)``) is one leaf: it sees each batch once.
+        """
+        leaves: dict[int, Metric] = {}
         for operand in (self.metric_a, self.metric_b):
-            if isinstance(operand, Metric):
-                operand.update(*args, **operand._filter_kwargs(**kwargs))
+            if isinstance(operand, CompositionalMetric):
+                for leaf in operand._leaves():
+                    leaves.setdefault(id(leaf), leaf)
+            elif isinstance(operand, Metric):
+                leaves.setdefault(id(operand), operand)
+        return list(leaves.values())
 
-    def compute(self) -> Any:
-        """Apply the operator to the operands' values."""
-        a = self.metric_a.compute() if isinstance(self.metric_a, Metric) else self.metric_a
-        b = self.metric_b.compute() if isinstance(self.metric_b, Metric) else self.metric_b
-        return self.op(a) if b is None else self.op(a, b)
-
-    def forward(self, *args: Any, **kwargs: Any) -> Any:
-        """Forward the batch to each metric operand and combine their batch values."""
-        a = (
-            self.metric_a(*args, **self.metric_a._filter_kwargs(**kwargs))
-            if isinstance(self.metric_a, Metric)
-            else self.metric_a
-        )
-        b = (
-            self.metric_b(*args, **self.metric_b._filter_kwargs(**kwargs))
-            if isinstance(self.metric_b, Metric)
-            else self.metric_b
-        )
-        self._update_count += 1
-        self._computed = None
+    def _evaluate(self, leaf_value: Callable[[Metric], Any]) -> Any:
+        values = []
+        for operand in (self.metric_a, self.metric_b):
+            if isinstance(operand, CompositionalMetric):
+                values.append(operand._evaluate(leaf_value))
+            elif isinstance(operand, Metric):
+                values.append(leaf_value(operand))
+            else:
+                values.append(operand)
+        a, b = values
         if a is None:
             return None
-        if b is None:
-            return self.op(a) if self.metric_b is None else None
-        self._forward_cache = self.op(a, b)
+        return self.op(a) if self.metric_b is None else (None if b is None else self.op(a, b))
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        """Update every metric under the expression once with the batch (keyword arguments filtered per metric)."""
+        for leaf in self._leaves():
+            leaf.update(*args, **leaf._filter_kwargs(**kwargs))
+
+    def compute(self) -> Any:
+        """Apply the operators to the metrics' values."""
+        return self._evaluate(lambda metric: metric.compute())
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """Forward the batch once to every metric under the expression and combine their batch values."""
+        batch = {id(leaf): leaf(*args, **leaf._filter_kwargs(**kwargs)) for leaf in self._leaves()}
+        self.__dict__["_update_count"] += 1
+        self.__dict__["_computed"] = None
+        self.__dict__["_forward_cache"] = self._evaluate(lambda metric: batch[id(metric)])
         return self._forward_cache
 
     def reset(self) -> None:
-        """Reset the metric operands."""
+        """Reset every metric under the expression."""
         super().reset()
-        for operand in (self.metric_a, self.metric_b):
-            if isinstance(operand, Metric):
-                operand.reset()
+        for leaf in self._leaves():
+            leaf.reset()
 
     def persistent(self, mode: bool = False) -> None:
-        """Set persistence of the operands' states."""
-        for operand in (self.metric_a, self.metric_b):
-            if isinstance(operand, Metric):
-                operand.persistent(mode)
+        """Set persistence of the states of every metric under the expression."""
+        for leaf in self._leaves():
+            leaf.persistent(mode)
 
     @property
     def metric_state(self) -> dict[str, Any]:
-        """The operands' states: ``{"metric_a": {...}, "metric_b": {...}}`` (empty for non-metric operands)."""
-        return {
-            name: operand.metric_state if isinstance(operand, Metric) else {}
-            for name, operand in (("metric_a", self.metric_a), ("metric_b", self.metric_b))
-        }
+        """The states of the metrics under the expression: ``{"leaf_0": {...}, "leaf_1": {...}}``."""
+        return {f"leaf_{i}": leaf.metric_state for i, leaf in enumerate(self._leaves())}
 
     def merge_state(self, incoming_state: dict[str, Any] | Metric) -> None:
-        """Merge operand by operand, from another compositional metric or its ``metric_state``."""
+        """Merge metric by metric, from another compositional metric of the same shape or its ``metric_state``."""
+        leaves = self._leaves()
         if isinstance(incoming_state, CompositionalMetric):
-            incoming: dict[str, Any] = {"metric_a": incoming_state.metric_a, "metric_b": incoming_state.metric_b}
-        elif isinstance(incoming_state, dict) and set(incoming_state) == {"metric_a", "metric_b"}:
-            incoming = incoming_state
+            incoming: list[Any] = incoming_state._leaves()
+        elif isinstance(incoming_state, dict) and set(incoming_state) == {f"leaf_{i}" for i in range(len(leaves))}:
+            incoming = [incoming_state[f"leaf_{i}"] for i in range(len(leaves))]
         else:
             raise TypeError(
                 "CompositionalMetric.merge_state: `incoming_state` must be a CompositionalMetric or its "
                 f"`metric_state`, got {type(incoming_state).__name__}."
             )
-        for name in ("metric_a", "metric_b"):
-            operand = getattr(self, name)
-            if isinstance(operand, Metric):
-                operand.merge_state(incoming[name])
+        if len(incoming) != len(leaves):
+            raise ValueError(
+                f"CompositionalMetric.merge_state: `incoming_state` must hold {len(leaves)} metrics, got {len(incoming)}."
+            )
+        for leaf, other in zip(leaves, incoming):
+            leaf.merge_state(other)
         self._computed = None
 
     def _filter_kwargs(self, **kwargs: Any) -> dict[str, Any]:

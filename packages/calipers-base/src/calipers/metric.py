@@ -93,12 +93,15 @@ def _wrap_compute(compute: Callable[..., Any]) -> Callable[..., Any]:
                 CalipersUserWarning,
                 stacklevel=2,
             )
-        if self._computed is not None:
-            return self._computed
         d = self.__dict__
+        syncing = d["_to_sync"] and not d["_is_synced"] and d["distributed_available_fn"]()
+        # Under a process group the cache is not trusted: another rank may have updated since, and a rank that
+        # skipped the sync would leave the others waiting in a collective forever.
+        if d["_computed"] is not None and not syncing:
+            return d["_computed"]
         d["_in_compute"] = True
         try:
-            if d["_to_sync"] and not d["_is_synced"] and d["distributed_available_fn"]():
+            if syncing:
                 with self.sync_context(dist_sync_fn=d["dist_sync_fn"], should_unsync=d["_should_unsync"]):
                     value = _squeeze_scalars(compute(self))
                     value = _unalias(value, d)
@@ -410,17 +413,17 @@ class Metric(Module, ABC):
             d["_update_count"] = count
             raise
         for name, reduction in self._reductions.items():
+            # Detached: the batch value may carry gradients, the accumulated state never keeps the graph.
             batch, glob = d[name], saved[name]
             # The accumulated tensors are private (compute never returns a state itself), so fold in place.
             if reduction == "sum" and glob.dtype == batch.dtype and glob.shape == batch.shape:
-                d[name] = glob.add_(batch)
+                d[name] = glob.add_(batch.detach())
             elif reduction == "cat":
-                if self.compute_on_cpu:
-                    batch = [v.to("cpu") for v in batch]
+                batch = [v.detach().to("cpu") if self.compute_on_cpu else v.detach() for v in batch]
                 glob.extend(batch)
                 d[name] = glob
             else:
-                d[name] = fold_states(glob, batch, reduction, (float(count), 1.0))
+                d[name] = fold_states(glob, batch.detach(), reduction, (float(count), 1.0))
         d["_update_count"] = count + 1
         return value
 
@@ -674,8 +677,38 @@ class Metric(Module, ABC):
         names, var_kw = self._update_parameters()
         return dict(kwargs) if var_kw else {k: v for k, v in kwargs.items() if k in names}
 
+    def _state_signature(self) -> Hashable | None:
+        """What determines this metric's states, so that a :class:`~calipers.MetricCollection` can share them.
+
+        Metrics of one collection with equal signatures (not ``None``) must fold identical ``update`` inputs into
+        identical states: the collection updates one of them and lets the others compute from its states (a
+        *compute group*). Return a hashable naming the update function and every argument that changes the states,
+        e.g. ``("stat_scores.multiclass", num_classes, top_k, ignore_index)``; arguments that change only
+        ``compute`` (such as ``average``) stay out. The collection also requires equal state names, shapes, dtypes
+        and reductions, device and sync options, so those need not be part of it. The default, ``None``, means the
+        metric is never grouped automatically. Subclasses with extra state-changing arguments must override it.
+        """
+        return None
+
     def plot(self, val: Any = None, ax: Any = None) -> Any:
-        """Plot a value of the metric (default: ``compute()``); needs the ``calipers-base[plot]`` extra."""
+        """Plot a value of the metric; needs matplotlib (the ``calipers-base[plot]`` extra), imported only here.
+
+        A scalar is drawn as a point, a 1-D tensor as one point per class, a sequence of values (e.g. one
+        ``forward`` result per step) as lines over the steps, and a dict (wrappers, collections) as one labelled
+        series per key. Bounds (``plot_lower_bound``/``plot_upper_bound``) and the optimal direction
+        (``higher_is_better``) are marked.
+
+        Args:
+            val: a value returned by ``compute``/``forward``, or a sequence of them; default: ``compute()``.
+            ax: a matplotlib ``Axes`` to draw on; default: a new figure.
+
+        Returns:
+            ``(figure, axes)`` (the figure holding ``ax`` when it was given).
+
+        Raises:
+            MissingDependencyError: (an ``ImportError``) when matplotlib is not installed.
+            ValueError: when ``val`` has no plottable form.
+        """
         return self._plot(val, ax)
 
     def _plot(self, val: Any = None, ax: Any = None) -> Any:
@@ -688,7 +721,8 @@ class Metric(Module, ABC):
             higher_is_better=self.higher_is_better,
             lower_bound=self.plot_lower_bound,
             upper_bound=self.plot_upper_bound,
-            name=self.plot_legend_name or type(self).__name__,
+            legend_name=self.plot_legend_name,
+            name=type(self).__name__,
         )
 
     def __repr__(self) -> str:

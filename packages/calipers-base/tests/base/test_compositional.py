@@ -170,3 +170,25 @@ def test_compositional_never_serves_a_stale_value():
 def test_bad_operand_type():
     with pytest.raises(TypeError, match="an operand must be a Metric, a Tensor, a number or None"):
         SumMetric() + "x"
+
+
+def test_a_metric_used_twice_sees_each_batch_once():
+    a = SumMetric()
+    twice = a + a
+    nested = a / (a + MaxMetric())
+    twice.update(torch.tensor([1.0, 2.0]))
+    assert a.update_count == 1 and twice.compute().item() == 6.0
+    assert twice(torch.tensor([4.0])).item() == 8.0  # batch value: 4 + 4
+    assert a.update_count == 2 and twice.compute().item() == 14.0
+    nested.update(torch.tensor([3.0]))
+    assert a.update_count == 3
+    assert nested.compute().item() == pytest.approx(10.0 / (10.0 + 3.0))
+
+
+def test_forward_does_not_keep_the_autograd_graph_in_states():
+    m = MeanMetric()
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    for _ in range(3):
+        value = m(x * 2)
+        assert value.requires_grad
+    assert not m.mean_value.requires_grad and not m.weight.requires_grad

@@ -88,3 +88,21 @@ def test_plan_packs_by_dtype_and_op_within_the_budget():
     assert plan.num_collectives == 3 and len(plan.reduce_groups) == 1
     only_sums = plan_sync([_entry("a", torch.zeros(2), "sum"), _entry("b", torch.tensor(0), "sum")])
     assert only_sums.num_collectives == 2 and not only_sums.static_gather
+
+
+def test_gather_all_tensors_accepts_an_empty_rank_of_another_shape():
+    from calipers_testing._sync_scenarios import gather_uneven
+
+    assert get_pool().run(gather_uneven, [(), ()]) == [[(3, 2), (0, 2)]] * 2
+
+
+def test_a_user_gather_with_an_empty_rank_and_2d_rows():
+    from calipers_testing._sync_scenarios import cat_with_user_gather
+
+    assert get_pool().run(cat_with_user_gather, [(), ()], timeout=60) == [[0, 1, 2, 3, 4, 5]] * 2
+
+
+def test_the_compute_cache_never_makes_a_rank_skip_the_sync():
+    from calipers_testing._sync_scenarios import cache_after_one_sided_update
+
+    assert get_pool().run(cache_after_one_sided_update, [(), ()], timeout=60) == [7.0, 7.0]

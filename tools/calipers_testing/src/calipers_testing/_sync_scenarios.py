@@ -110,3 +110,35 @@ def sync_scenario(rank: int, world: int, scenario: str, mode: str = "engine") ->
         "restored": snapshots_equal(local, snapshot(metric)) is None,
         "fn_calls": len(calls),
     }
+
+
+def gather_uneven(rank: int, world: int) -> list[tuple[int, ...]]:
+    """``gather_all_tensors`` with a 2-D tensor on rank 0 and an empty 1-D one on rank 1: the shapes gathered."""
+    from calipers.utilities import gather_all_tensors
+
+    t = torch.arange(6.0).reshape(3, 2) if rank == 0 else torch.empty(0)
+    return [tuple(g.shape) for g in gather_all_tensors(t)]
+
+
+def cat_with_user_gather(rank: int, world: int) -> list[float]:
+    """A ``CatMetric`` of 2-D rows synced through ``gather_all_tensors`` as ``dist_sync_fn``; rank 1 has no data."""
+    from calipers import CatMetric
+    from calipers.utilities import gather_all_tensors
+
+    metric = CatMetric(dist_sync_fn=gather_all_tensors)
+    if rank == 0:
+        metric.update(torch.arange(6.0).reshape(3, 2))
+    warnings.simplefilter("ignore")
+    return metric.compute().reshape(-1).tolist()
+
+
+def cache_after_one_sided_update(rank: int, world: int) -> float:
+    """Both ranks compute, then only rank 0 updates, then both compute again: must not hang, and must agree."""
+    from calipers import SumMetric
+
+    metric = SumMetric()
+    metric.update(torch.tensor(1.0))
+    metric.compute()
+    if rank == 0:
+        metric.update(torch.tensor(5.0))
+    return float(metric.compute())
