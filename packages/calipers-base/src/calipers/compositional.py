@@ -148,7 +148,8 @@ class CompositionalMetric(Metric):
             )
         if len(incoming) != len(leaves):
             raise ValueError(
-                f"CompositionalMetric.merge_state: `incoming_state` must hold {len(leaves)} metrics, got {len(incoming)}."
+                f"CompositionalMetric.merge_state: `incoming_state` must hold {len(leaves)} metrics, "
+                f"got {len(incoming)}."
             )
         for leaf, other in zip(leaves, incoming):
             leaf.merge_state(other)
