@@ -44,7 +44,8 @@ def _js_divergence_update(p: Tensor, q: Tensor, log_prob: bool) -> Tensor:
     dtype = result_dtype(p, q)
     p, q = p.to(dtype), q.to(dtype)
     if log_prob:
-        log_m = torch.logaddexp(p, q) - math.log(2.0)
+        both_zero = (p == -float("inf")) & (q == -float("inf"))  # logaddexp's gradient is NaN there: mask
+        log_m = torch.logaddexp(torch.where(both_zero, 0.0, p), torch.where(both_zero, 0.0, q)) - math.log(2.0)
         return 0.5 * (log_rel_entr(p, log_m) + log_rel_entr(q, log_m)).sum(-1)
     p, q = normalise_rows(p), normalise_rows(q)
     m = 0.5 * (p + q)
