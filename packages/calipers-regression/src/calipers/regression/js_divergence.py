@@ -44,7 +44,7 @@ class JensenShannonDivergence(Metric):
         >>> metric.update(torch.tensor([[0.36, 0.48, 0.16]]), torch.tensor([[1 / 3, 1 / 3, 1 / 3]]))
         >>> metric.update(torch.tensor([[0.5, 0.5, 0.0]]), torch.tensor([[0.25, 0.25, 0.5]]))
         >>> metric.compute()
-        tensor(0.3892)
+        tensor(0.1191)
     """
 
     is_differentiable: ClassVar[bool | None] = True
