@@ -40,7 +40,7 @@ def _cosine_similarity_update(preds: Tensor, target: Tensor) -> Tensor:
     """Sufficient statistics of one batch: the ``(N,)`` similarity of each row (summed or concatenated)."""
     dtype = result_dtype(preds, target)
     p, t = preds.to(dtype), target.to(dtype)
-    similarity = (p * t).sum(-1) / (p.norm(dim=-1) * t.norm(dim=-1))
+    similarity: Tensor = (p * t).sum(-1) / (p.norm(dim=-1) * t.norm(dim=-1))
     return similarity.clamp(-1.0, 1.0)
 
 
