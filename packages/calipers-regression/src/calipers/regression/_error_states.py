@@ -40,20 +40,24 @@ def fold_statistics(metric: Metric, reductions: Mapping[str, str], values: Itera
         setattr(metric, name, new if new.dtype == state.dtype else new.to(state.dtype))
 
 
-def check_inferred_outputs(metric: Metric, preds: Tensor, state_name: str) -> None:
+def check_inferred_outputs(metric: Metric, preds: Tensor, state_name: str) -> tuple[int, ...]:
     """With ``num_outputs=None`` the first batch fixes the number of outputs: later ones must match it.
 
-    ``preds`` is a validated 1- or 2-dimensional tensor; ``(N, 1)`` counts as ``(N,)``. The number of outputs in
-    use is the shape of the state ``state_name`` (a scalar for one output).
+    ``preds`` is a validated 1- or 2-dimensional tensor; ``(N, 1)`` counts as ``(N,)``. The outputs in use are those
+    remembered by the last update (``metric._outputs_seen``, which survives the state swap of ``forward``), else the
+    shape of the state ``state_name`` when it is not a scalar (after ``merge_state`` or ``load_state_dict``).
+    Returns the output shape of the batch: ``()`` for one output, ``(k,)`` for ``k``.
     """
+    batch = () if preds.ndim == 1 or preds.shape[1] == 1 else (int(preds.shape[1]),)
     if getattr(metric, "num_outputs", None) is not None:
-        return
-    batch = () if preds.ndim == 1 or preds.shape[1] == 1 else (preds.shape[1],)
+        return batch
+    seen: tuple[int, ...] | None = getattr(metric, "_outputs_seen", None)
     state: Tensor = getattr(metric, state_name)
-    if tuple(state.shape) == batch or (state.ndim == 0 and metric.update_count == 0):
-        return
-    expected = "(N,) or (N, 1)" if state.ndim == 0 else f"(N, {state.shape[0]})"
+    expected = seen if seen is not None else (tuple(state.shape) if state.ndim > 0 else None)
+    if expected is None or expected == batch:
+        return batch
+    shape = "(N,) or (N, 1)" if not expected else f"(N, {expected[0]})"
     raise ValueError(
-        f"{type(metric).__name__}: `preds` must have shape {expected} like the earlier batches (`num_outputs` was "
+        f"{type(metric).__name__}: `preds` must have shape {shape} like the earlier batches (`num_outputs` was "
         f"inferred from the first one), got {tuple(preds.shape)}."
     )

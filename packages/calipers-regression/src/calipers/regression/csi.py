@@ -77,7 +77,7 @@ class CriticalSuccessIndex(Metric):
             counts = [getattr(self, name) for name in ("hits", "misses", "false_alarms")]
         else:
             lists = [getattr(self, f"{name}_list") for name in ("hits", "misses", "false_alarms")]
-            if not lists[0]:
+            if isinstance(lists[0], list) and not lists[0]:  # a synced state is a tensor
                 return torch.zeros(0, dtype=self.dtype, device=self.device)
             counts = [dim_zero_cat(values) for values in lists]
         hits, misses, false_alarms = counts

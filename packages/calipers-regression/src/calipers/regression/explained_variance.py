@@ -70,23 +70,30 @@ class ExplainedVariance(Metric):
         _explained_variance_arg_validation(type(self).__name__, multioutput, num_outputs)
         self.multioutput = multioutput
         self.num_outputs = num_outputs
+        self._outputs_seen: tuple[int, ...] | None = None
         add_statistic_states(self, _REDUCTIONS, () if num_outputs is None else (num_outputs,))
         self.add_state("total", torch.tensor(0.0, dtype=torch.float64), dist_reduce_fx="sum")
 
     def update(self, preds: Tensor, target: Tensor) -> None:
         """Add the statistics of a batch."""
         _explained_variance_tensor_validation(type(self).__name__, preds, target, self.num_outputs)
-        check_inferred_outputs(self, preds, EXPLAINED_VARIANCE_STATES[0])
+        outputs = check_inferred_outputs(self, preds, EXPLAINED_VARIANCE_STATES[0])
         preds, target = _explained_variance_format(preds, target, statistics_dtype(self, "total"))
         stats, num_obs = _explained_variance_update(preds, target)
         fold_statistics(self, _REDUCTIONS, zip(EXPLAINED_VARIANCE_STATES, stats))
         self.total += num_obs
+        self._outputs_seen = outputs
 
     def forward(self, preds: Tensor, target: Tensor) -> Tensor:
         """The score of the batch, which is also added to the states (checked against them first)."""
         _explained_variance_tensor_validation(type(self).__name__, preds, target, self.num_outputs)
         check_inferred_outputs(self, preds, EXPLAINED_VARIANCE_STATES[0])
         return super().forward(preds, target)  # type: ignore[no-any-return]
+
+    def reset(self) -> None:
+        """Restore the default states; with ``num_outputs=None`` the next batch fixes the number of outputs again."""
+        super().reset()
+        self._outputs_seen = None
 
     def compute(self) -> Tensor:
         """The explained variance over every sample seen, in the metric's dtype."""

@@ -71,23 +71,30 @@ class R2Score(Metric):
         self.adjusted = adjusted
         self.multioutput = multioutput
         self.num_outputs = num_outputs
+        self._outputs_seen: tuple[int, ...] | None = None
         add_statistic_states(self, _REDUCTIONS, () if num_outputs is None else (num_outputs,))
         self.add_state("total", torch.tensor(0.0, dtype=torch.float64), dist_reduce_fx="sum")
 
     def update(self, preds: Tensor, target: Tensor) -> None:
         """Add the statistics of a batch."""
         _r2_score_tensor_validation(type(self).__name__, preds, target, self.num_outputs)
-        check_inferred_outputs(self, preds, R2_STATES[0])
+        outputs = check_inferred_outputs(self, preds, R2_STATES[0])
         preds, target = _r2_score_format(preds, target, statistics_dtype(self, "total"))
         stats, num_obs = _r2_score_update(preds, target)
         fold_statistics(self, _REDUCTIONS, zip(R2_STATES, stats))
         self.total += num_obs
+        self._outputs_seen = outputs
 
     def forward(self, preds: Tensor, target: Tensor) -> Tensor:
         """The R² of the batch, which is also added to the states (checked against them first)."""
         _r2_score_tensor_validation(type(self).__name__, preds, target, self.num_outputs)
         check_inferred_outputs(self, preds, R2_STATES[0])
         return super().forward(preds, target)  # type: ignore[no-any-return]
+
+    def reset(self) -> None:
+        """Restore the default states; with ``num_outputs=None`` the next batch fixes the number of outputs again."""
+        super().reset()
+        self._outputs_seen = None
 
     def compute(self) -> Tensor:
         """The R² over every sample seen, in the metric's dtype."""
