@@ -1,0 +1,340 @@
+"""Shared input handling of the classification metrics: argument checks, tensor checks, formatting, counting.
+
+Every classification family validates and formats its inputs through these helpers, so that one rule holds everywhere
+and every error message has the house shape ``"{name}: `{arg}` must be {expectation}, got {value!r}."`` (``name`` is
+the public function or class that was called). ``ValueError`` is raised for bad values, ``TypeError`` for bad types.
+
+Argument glossary (the public docstrings of the family point here instead of repeating it):
+
+* ``task``: ``"binary"``, ``"multiclass"`` or ``"multilabel"`` (task facades only).
+* ``threshold``: a float in [0, 1]; a probability strictly above it is a positive prediction.
+* ``num_classes``: the number of classes (an int >= 2); ``num_labels``: the number of labels (an int >= 2).
+* ``average``: ``"micro"`` (sum the statistics over classes, then score), ``"macro"`` (score per class, then the
+  unweighted mean), ``"weighted"`` (mean weighted by the support ``tp + fn``), ``"none"`` or ``None`` (one score per
+  class).
+* ``multidim_average``: ``"global"`` (every extra dimension pooled with the samples) or ``"samplewise"`` (one value
+  per sample, computed over its extra dimensions).
+* ``top_k``: the number of highest scores that count as a hit (multiclass, with scores as ``preds``): a sample is
+  correct when its target is among its ``top_k`` scores, and otherwise predicts its highest-scoring class.
+* ``ignore_index``: a target value whose positions are left out of every statistic (it may equal a real class).
+* ``zero_division``: the value (0 or 1) of a score whose denominator is zero.
+* ``validate_args``: check the arguments and tensors (``False``: no checks, and no host-device synchronisation).
+
+The logits rule (:func:`binary_probability_mask`): a floating-point ``preds`` of a binary or multilabel task holding
+any value outside [0, 1] is taken as logits and passed through a sigmoid before thresholding; otherwise it is taken
+as probabilities. The decision is made per call (per batch), on the device (no host synchronisation), as TorchMetrics
+does. Multiclass scores need no rule: ``argmax``/``topk`` do not change under a softmax.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+from torch import Tensor
+
+__all__ = [
+    "AVERAGES",
+    "MULTIDIM_AVERAGES",
+    "TASKS",
+    "binary_format",
+    "binary_probability_mask",
+    "check_average",
+    "check_binary_tensors",
+    "check_choice",
+    "check_ignore_index",
+    "check_multiclass_tensors",
+    "check_multidim_average",
+    "check_multilabel_tensors",
+    "check_num_classes",
+    "check_num_labels",
+    "check_task",
+    "check_threshold",
+    "check_top_k",
+    "check_zero_division",
+    "count_bins",
+    "multiclass_format",
+    "multilabel_format",
+    "safe_divide",
+]
+
+TASKS: tuple[str, ...] = ("binary", "multiclass", "multilabel")
+AVERAGES: tuple[str | None, ...] = ("macro", "micro", "none", "weighted", None)
+MULTIDIM_AVERAGES: tuple[str, ...] = ("global", "samplewise")
+
+
+# ---------------------------------------------------------------------------------------------- argument checks
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def check_choice(name: str, arg: str, value: Any, allowed: Sequence[Any]) -> None:
+    """Raise ``ValueError`` unless ``value`` is one of ``allowed`` (listed sorted, ``None`` last, in the message)."""
+    if not any(value is a or (a is not None and isinstance(value, str) and value == a) for a in allowed):
+        shown = sorted(str(a) for a in allowed if a is not None) + (["None"] if None in allowed else [])
+        raise ValueError(f"{name}: `{arg}` must be one of {shown}, got {value!r}.")
+
+
+def check_task(name: str, task: Any, allowed: Sequence[str] = TASKS) -> None:
+    """Check the ``task`` argument of a task facade."""
+    check_choice(name, "task", task, allowed)
+
+
+def check_threshold(name: str, threshold: Any) -> None:
+    """Check that ``threshold`` is a float (or int) in [0, 1]."""
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
+        raise TypeError(f"{name}: `threshold` must be a float in [0, 1], got {threshold!r}.")
+    if not 0.0 <= float(threshold) <= 1.0:
+        raise ValueError(f"{name}: `threshold` must be a float in [0, 1], got {threshold!r}.")
+
+
+def check_num_classes(name: str, num_classes: Any, arg: str = "num_classes") -> None:
+    """Check that ``num_classes`` (or ``num_labels`` via ``arg``) is an int >= 2."""
+    if not _is_int(num_classes):
+        raise TypeError(f"{name}: `{arg}` must be an int >= 2, got {num_classes!r}.")
+    if num_classes < 2:
+        raise ValueError(f"{name}: `{arg}` must be an int >= 2, got {num_classes!r}.")
+
+
+def check_num_labels(name: str, num_labels: Any) -> None:
+    """Check that ``num_labels`` is an int >= 2."""
+    check_num_classes(name, num_labels, "num_labels")
+
+
+def check_top_k(name: str, top_k: Any, num_classes: int) -> None:
+    """Check that ``top_k`` is an int in [1, num_classes]."""
+    if not _is_int(top_k):
+        raise TypeError(f"{name}: `top_k` must be an int in [1, num_classes={num_classes}], got {top_k!r}.")
+    if not 1 <= top_k <= num_classes:
+        raise ValueError(f"{name}: `top_k` must be an int in [1, num_classes={num_classes}], got {top_k!r}.")
+
+
+def check_average(name: str, average: Any, allowed: Sequence[str | None] = AVERAGES) -> None:
+    """Check ``average`` against the allowed reductions."""
+    check_choice(name, "average", average, allowed)
+
+
+def check_multidim_average(name: str, multidim_average: Any) -> None:
+    """Check that ``multidim_average`` is ``"global"`` or ``"samplewise"``."""
+    check_choice(name, "multidim_average", multidim_average, MULTIDIM_AVERAGES)
+
+
+def check_ignore_index(name: str, ignore_index: Any) -> None:
+    """Check that ``ignore_index`` is ``None`` or an int."""
+    if ignore_index is not None and not _is_int(ignore_index):
+        raise TypeError(f"{name}: `ignore_index` must be None or an int, got {ignore_index!r}.")
+
+
+def check_zero_division(name: str, zero_division: Any) -> None:
+    """Check that ``zero_division`` is 0 or 1."""
+    if isinstance(zero_division, bool) or not isinstance(zero_division, (int, float)) or zero_division not in (0, 1):
+        raise ValueError(f"{name}: `zero_division` must be 0 or 1, got {zero_division!r}.")
+
+
+# ---------------------------------------------------------------------------------------------- tensor checks
+def _check_tensors(name: str, preds: Any, target: Any) -> None:
+    for arg, value in (("preds", preds), ("target", target)):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"{name}: `{arg}` must be a tensor, got {type(value).__name__}.")
+    if target.is_floating_point() or target.is_complex():
+        raise TypeError(f"{name}: `target` must be an integer tensor of labels, got a tensor of dtype {target.dtype}.")
+    if preds.is_complex():
+        raise TypeError(f"{name}: `preds` must be a real tensor, got a tensor of dtype {preds.dtype}.")
+
+
+def _check_values(name: str, arg: str, t: Tensor, high: int, ignore_index: int | None) -> None:
+    """Every value of the integer tensor ``t`` is in [0, high) or equals ``ignore_index`` (one host sync)."""
+    if t.numel() == 0:
+        return
+    bad = (t < 0) | (t >= high)
+    if ignore_index is not None:
+        bad &= t != ignore_index
+    if bool(bad.any()):
+        value = t[bad][0].item()
+        extra = f" or ignore_index={ignore_index}" if ignore_index is not None else ""
+        raise ValueError(f"{name}: `{arg}` values must be in [0, {high - 1}]{extra}, got {value!r}.")
+
+
+def _check_samplewise(name: str, multidim_average: str, ndim: int, needed: int, arg: str = "preds") -> None:
+    if multidim_average == "samplewise" and ndim < needed:
+        raise ValueError(
+            f"{name}: `{arg}` must have at least {needed} dimensions with multidim_average='samplewise', got {ndim}."
+        )
+
+
+def check_binary_tensors(
+    name: str, preds: Any, target: Any, multidim_average: str = "global", ignore_index: int | None = None
+) -> None:
+    """Check binary inputs: same shape; integer target in {0, 1} (or ``ignore_index``); integer preds in {0, 1}."""
+    _check_tensors(name, preds, target)
+    if preds.shape != target.shape:
+        raise ValueError(
+            f"{name}: `preds` must have the shape of `target` {tuple(target.shape)}, got {tuple(preds.shape)}."
+        )
+    _check_samplewise(name, multidim_average, preds.ndim, 2)
+    _check_values(name, "target", target, 2, ignore_index)
+    if not preds.is_floating_point():
+        _check_values(name, "preds", preds, 2, None)
+
+
+def check_multiclass_tensors(
+    name: str,
+    preds: Any,
+    target: Any,
+    num_classes: int,
+    multidim_average: str = "global",
+    ignore_index: int | None = None,
+    top_k: int = 1,
+) -> None:
+    """Check multiclass inputs: labels ``(N, ...)`` like ``target``, or float scores ``(N, C, ...)``."""
+    _check_tensors(name, preds, target)
+    if target.ndim == 0:
+        raise ValueError(f"{name}: `target` must have at least one dimension (N, ...), got a scalar.")
+    if preds.ndim == target.ndim + 1:
+        if not preds.is_floating_point():
+            raise TypeError(
+                f"{name}: `preds` must be a float tensor of scores when it has one more dimension than `target`, "
+                f"got a tensor of dtype {preds.dtype}."
+            )
+        if preds.shape[1] != num_classes:
+            raise ValueError(f"{name}: `preds.shape[1]` must be num_classes={num_classes}, got {preds.shape[1]}.")
+        if preds.shape[:1] + preds.shape[2:] != target.shape:
+            raise ValueError(
+                f"{name}: `preds` must have shape (N, C, ...) for `target` of shape (N, ...) "
+                f"{tuple(target.shape)}, got {tuple(preds.shape)}."
+            )
+        _check_samplewise(name, multidim_average, preds.ndim, 3)
+    elif preds.ndim == target.ndim:
+        if preds.shape != target.shape:
+            raise ValueError(
+                f"{name}: `preds` must have the shape of `target` {tuple(target.shape)}, got {tuple(preds.shape)}."
+            )
+        if preds.is_floating_point():
+            raise TypeError(
+                f"{name}: `preds` must be an integer tensor of labels when it has the shape of `target`, "
+                f"got a tensor of dtype {preds.dtype}."
+            )
+        if top_k != 1:
+            raise ValueError(f"{name}: `preds` must be float scores of shape (N, C, ...) when top_k > 1, got labels.")
+        _check_samplewise(name, multidim_average, preds.ndim, 2)
+        _check_values(name, "preds", preds, num_classes, None)
+    else:
+        raise ValueError(
+            f"{name}: `preds` must have the shape of `target` or one more dimension (N, C, ...), "
+            f"got shapes {tuple(preds.shape)} and {tuple(target.shape)}."
+        )
+    _check_values(name, "target", target, num_classes, ignore_index)
+
+
+def check_multilabel_tensors(
+    name: str,
+    preds: Any,
+    target: Any,
+    num_labels: int,
+    multidim_average: str = "global",
+    ignore_index: int | None = None,
+) -> None:
+    """Check multilabel inputs: ``(N, L, ...)`` both, integer target in {0, 1} (or ``ignore_index``)."""
+    _check_tensors(name, preds, target)
+    if preds.shape != target.shape:
+        raise ValueError(
+            f"{name}: `preds` must have the shape of `target` {tuple(target.shape)}, got {tuple(preds.shape)}."
+        )
+    if preds.ndim < 2 or preds.shape[1] != num_labels:
+        raise ValueError(
+            f"{name}: `preds` must have shape (N, num_labels={num_labels}, ...), got {tuple(preds.shape)}."
+        )
+    _check_samplewise(name, multidim_average, preds.ndim, 3)
+    _check_values(name, "target", target, 2, ignore_index)
+    if not preds.is_floating_point():
+        _check_values(name, "preds", preds, 2, None)
+
+
+# ---------------------------------------------------------------------------------------------- formatting
+def binary_probability_mask(preds: Tensor, threshold: float) -> Tensor:
+    """Positive predictions of float scores, applying the logits rule (see the module docstring); no host sync.
+
+    ``sigmoid(x) > t`` is evaluated as ``x > logit(t)``, which needs no sigmoid over the whole tensor.
+    """
+    if not preds.is_floating_point():
+        return preds.bool()
+    logits = ((preds < 0) | (preds > 1)).any()
+    if threshold <= 0.0:
+        logit_threshold = -math.inf
+    elif threshold >= 1.0:
+        logit_threshold = math.inf
+    else:
+        logit_threshold = math.log(threshold / (1.0 - threshold))
+    return torch.where(logits, preds > logit_threshold, preds > threshold)
+
+
+def binary_format(
+    preds: Tensor, target: Tensor, threshold: float, ignore_index: int | None, samplewise: bool
+) -> tuple[Tensor, Tensor, Tensor | None]:
+    """Binary inputs as ``(pred_labels, target, valid)``, each ``(N, M)`` (``(1, numel)`` when not samplewise).
+
+    ``pred_labels`` and ``target`` are 0/1 int64; ``valid`` is ``None`` without ``ignore_index``, else the boolean mask
+    of the positions to count.
+    """
+    p = binary_probability_mask(preds, threshold)
+    shape = (preds.shape[0], -1) if samplewise else (1, -1)
+    p = p.reshape(shape).long()
+    t = target.reshape(shape)
+    valid = None if ignore_index is None else t != ignore_index
+    return p, (t == 1).long() if valid is not None else t.long(), valid
+
+
+def multilabel_format(
+    preds: Tensor, target: Tensor, num_labels: int, threshold: float, ignore_index: int | None, samplewise: bool
+) -> tuple[Tensor, Tensor, Tensor | None]:
+    """Multilabel inputs as ``(pred_labels, target, valid)``, each ``(N, L, M)`` (``(1, L, N*M)`` if not samplewise)."""
+    p = binary_probability_mask(preds, threshold).long()
+    t = target
+    if not samplewise:
+        p = p.movedim(0, 1).reshape(1, num_labels, -1)
+        t = t.movedim(0, 1).reshape(1, num_labels, -1)
+    else:
+        p = p.reshape(p.shape[0], num_labels, -1)
+        t = t.reshape(t.shape[0], num_labels, -1)
+    valid = None if ignore_index is None else t != ignore_index
+    return p, (t == 1).long() if valid is not None else t.long(), valid
+
+
+def multiclass_format(preds: Tensor, target: Tensor, top_k: int, samplewise: bool) -> tuple[Tensor, Tensor]:
+    """Multiclass inputs as ``(pred_labels, target)``, each ``(N, M)`` (``(1, numel)`` when not samplewise).
+
+    Scores ``(N, C, ...)`` become labels: the highest-scoring class, or with ``top_k > 1`` the target when it is among
+    the ``top_k`` highest scores and the highest-scoring class otherwise.
+    """
+    if preds.ndim == target.ndim + 1:
+        if top_k == 1:
+            preds = preds.argmax(1)
+        else:
+            top = preds.topk(top_k, dim=1).indices
+            hit = (top == target.unsqueeze(1)).any(1)
+            preds = torch.where(hit, target, top[:, 0])
+    shape = (target.shape[0] if target.ndim else 1, -1) if samplewise else (1, -1)
+    return preds.reshape(shape).long(), target.reshape(shape).long()
+
+
+# ---------------------------------------------------------------------------------------------- arithmetic
+def count_bins(index: Tensor, size: int) -> Tensor:
+    """``bincount`` of ``index`` (values in [0, size]) into ``size`` bins; the value ``size`` is a discard bin.
+
+    On CUDA a scatter into a fixed-size buffer is used, which needs no host synchronisation.
+    """
+    index = index.reshape(-1)
+    if index.device.type == "cpu":
+        return torch.bincount(index, minlength=size + 1)[:size]
+    out = torch.zeros(size + 1, dtype=torch.long, device=index.device)
+    return out.scatter_add_(0, index, torch.ones_like(index))[:size]
+
+
+def safe_divide(num: Tensor, denom: Tensor, zero_division: float = 0.0, dtype: torch.dtype | None = None) -> Tensor:
+    """``num / denom`` in a floating dtype (``dtype``, else the default), ``zero_division`` where ``denom`` is 0."""
+    dtype = dtype or (num.dtype if num.is_floating_point() else torch.get_default_dtype())
+    num, denom = num.to(dtype), denom.to(dtype)
+    zero = denom == 0
+    return torch.where(zero, torch.full_like(num, float(zero_division)), num / torch.where(zero, 1, denom))
