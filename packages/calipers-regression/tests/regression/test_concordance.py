@@ -41,30 +41,49 @@ def _reference_concordance(preds, target):
 _OK = torch.ones(4)
 _NAN = torch.tensor([0.0, float("nan"), 1.0, 2.0])
 _BAD = [
-    BadInput((_OK, _OK[:3]), ValueError, r"ConcordanceCorrCoef: `target` must have the shape of `preds` \(4,\), got \(3,\)"),
+    BadInput(
+        (_OK, _OK[:3]), ValueError, r"ConcordanceCorrCoef: `target` must have the shape of `preds` \(4,\), got \(3,\)"
+    ),
     BadInput((torch.ones(2, 2, 2), torch.ones(2, 2, 2)), ValueError, r"must be a 1-d \(N,\) or 2-d \(N, d\)"),
     BadInput((torch.ones(4, 2), torch.ones(4, 2)), ValueError, r"must have shape \(N,\) or \(N, 1\) for num_outputs=1"),
     BadInput((_NAN, _OK), ValueError, r"`preds` must hold only finite values, got 1 NaN or inf value\(s\)"),
     BadInput((_OK, _NAN.neg().exp()), ValueError, r"`target` must hold only finite values"),
     BadInput((_OK, "target"), TypeError, r"`target` must be a tensor, got str"),
-]  # fmt: skip
+]
 
 SPECS = [
     MetricSpec(
-        ConcordanceCorrCoef, _reference_concordance, _pairs(_SIZES), functional=concordance_corrcoef,
-        functional_args={}, bad_inputs=_BAD, dtypes=(torch.float32, torch.float64, torch.float16), id="concordance",
+        ConcordanceCorrCoef,
+        _reference_concordance,
+        _pairs(_SIZES),
+        functional=concordance_corrcoef,
+        functional_args={},
+        bad_inputs=_BAD,
+        dtypes=(torch.float32, torch.float64, torch.float16),
+        id="concordance",
     ),
     MetricSpec(
-        ConcordanceCorrCoef, _reference_concordance, _pairs(_SIZES, (2,)), metric_args={"num_outputs": 2},
-        functional=concordance_corrcoef, functional_args={},
-        bad_inputs=[BadInput((torch.ones(4), torch.ones(4)), ValueError, r"must have shape \(N, 2\) for num_outputs=2")],
+        ConcordanceCorrCoef,
+        _reference_concordance,
+        _pairs(_SIZES, (2,)),
+        metric_args={"num_outputs": 2},
+        functional=concordance_corrcoef,
+        functional_args={},
+        bad_inputs=[
+            BadInput((torch.ones(4), torch.ones(4)), ValueError, r"must have shape \(N, 2\) for num_outputs=2")
+        ],
         id="concordance-2-outputs",
     ),
     MetricSpec(
-        ConcordanceCorrCoef, _reference_concordance, _pairs(_SIZES, offset=1e6, dtype=torch.float64),
-        functional=concordance_corrcoef, functional_args={}, dtypes=(torch.float64,), id="concordance-offset",
+        ConcordanceCorrCoef,
+        _reference_concordance,
+        _pairs(_SIZES, offset=1e6, dtype=torch.float64),
+        functional=concordance_corrcoef,
+        functional_args={},
+        dtypes=(torch.float64,),
+        id="concordance-offset",
     ),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)

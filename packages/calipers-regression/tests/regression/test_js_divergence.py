@@ -57,17 +57,25 @@ def _reference(log_prob, reduction):
 
 _P = torch.full((2, 3), 1 / 3)
 _BAD = [
-    BadInput((_P, _P[:, :2]), ValueError, r"JensenShannonDivergence: `q` must have the shape of `p` \(2, 3\), got \(2, 2\)"),
-    BadInput((_P.reshape(1, 2, 3), _P.reshape(1, 2, 3)), ValueError, r"`p` must be a 2-d \(N, D\) tensor, got shape \(1, 2, 3\)"),
+    BadInput(
+        (_P, _P[:, :2]), ValueError, r"JensenShannonDivergence: `q` must have the shape of `p` \(2, 3\), got \(2, 2\)"
+    ),
+    BadInput(
+        (_P.reshape(1, 2, 3), _P.reshape(1, 2, 3)),
+        ValueError,
+        r"`p` must be a 2-d \(N, D\) tensor, got shape \(1, 2, 3\)",
+    ),
     BadInput((_P, -_P), ValueError, r"JensenShannonDivergence: `q` must be non-negative, got 6 negative value\(s\)"),
     BadInput((_P + float("inf"), _P), ValueError, r"`p` must hold only finite values, got 6 NaN or inf value\(s\)"),
-    BadInput((_P, torch.zeros(2, 3)), ValueError, r"`q` must have a positive sum in every row, got 2 all-zero row\(s\)"),
+    BadInput(
+        (_P, torch.zeros(2, 3)), ValueError, r"`q` must have a positive sum in every row, got 2 all-zero row\(s\)"
+    ),
     BadInput((_P, _P.numpy()), TypeError, r"`q` must be a tensor, got ndarray"),
-]  # fmt: skip
+]
 _BAD_LOG = [
     BadInput((_P.log() - 1, _P.log()), ValueError, r"`p` must hold normalised log-probabilities .* e.g. logsumexp -1"),
     BadInput((_P.log(), _P.log() * float("nan")), ValueError, r"`q` must hold log-probabilities, got 6 NaN or \+inf"),
-]  # fmt: skip
+]
 
 
 def _spec(log_prob, reduction, **kwargs):

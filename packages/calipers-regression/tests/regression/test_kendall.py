@@ -78,13 +78,15 @@ def _reference(variant="b", t_test=False, alternative="two-sided"):
 
 _OK = torch.ones(4)
 _BAD = [
-    BadInput((_OK, _OK[:1]), ValueError, r"KendallRankCorrCoef: `target` must have the shape of `preds` \(4,\), got \(1,\)"),
+    BadInput(
+        (_OK, _OK[:1]), ValueError, r"KendallRankCorrCoef: `target` must have the shape of `preds` \(4,\), got \(1,\)"
+    ),
     BadInput((torch.ones(3, 1, 1), torch.ones(3, 1, 1)), ValueError, r"must be a 1-d \(N,\) or 2-d \(N, d\)"),
     BadInput((torch.ones(4, 2), torch.ones(4, 2)), ValueError, r"must have shape \(N,\) or \(N, 1\) for num_outputs=1"),
     BadInput((torch.tensor([1.0, float("nan")]), _OK[:2]), ValueError, r"`preds` must hold only finite values"),
     BadInput((_OK, torch.tensor([1.0, 2, 3, -float("inf")])), ValueError, r"`target` must hold only finite values"),
     BadInput((_OK, None), TypeError, r"`target` must be a tensor, got NoneType"),
-]  # fmt: skip
+]
 
 
 def _spec(variant="b", t_test=False, alternative="two-sided", shape=(), bad=(), batches=None, **kwargs):
@@ -107,7 +109,7 @@ SPECS = [
     _spec("b", t_test=True, alternative="greater", shape=(2,)),
     _spec("c", t_test=True, alternative="less"),
     _spec("c", shape=(3,), batches=[(x.reshape(-1, 3), y.reshape(-1, 3)) for x, y in _int_pairs([21, 6, 3, 12])]),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)

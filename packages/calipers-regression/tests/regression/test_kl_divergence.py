@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import warnings
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -9,6 +10,8 @@ from scipy import special, stats
 
 from calipers.exceptions import CalipersUserWarning
 from calipers.functional.regression.kl_divergence import kl_divergence
+from calipers.regression.cosine_similarity import CosineSimilarity
+from calipers.regression.js_divergence import JensenShannonDivergence
 from calipers.regression.kl_divergence import KLDivergence
 from calipers_testing import BadInput, MetricSpec, run_metric_tests
 
@@ -41,10 +44,7 @@ def _log_probs(sizes, dim=4):
 # Reference: scipy.stats.entropy(p, q) (rows normalised) for weights; scipy.special.rel_entr for log-probabilities.
 def _reference(log_prob, reduction):
     def reference(p, q):
-        if log_prob:
-            values = special.rel_entr(np.exp(p), np.exp(q)).sum(axis=1)
-        else:
-            values = stats.entropy(p, q, axis=1)
+        values = special.rel_entr(np.exp(p), np.exp(q)).sum(axis=1) if log_prob else stats.entropy(p, q, axis=1)
         if reduction == "sum":
             return values.sum()
         if reduction == "mean":
@@ -62,19 +62,23 @@ _BAD = [
     BadInput((_P, _P * float("nan")), ValueError, r"KLDivergence: `q` must hold only finite values"),
     BadInput((_P * torch.tensor([[1.0], [0.0]]), _P), ValueError, r"`p` must have a positive sum in every row, got 1"),
     BadInput(("p", _P), TypeError, r"KLDivergence: `p` must be a tensor, got str"),
-]  # fmt: skip
+]
 _BAD_LOG = [
     BadInput((_P, _P.log()), ValueError, r"`p` must hold normalised log-probabilities .* got 2 row\(s\) off"),
-    BadInput((_P.log(), _P.log() + torch.tensor([0.0, float("inf"), 0.0])), ValueError, r"`q` must hold log-probabilities, got 2 NaN or \+inf"),
-]  # fmt: skip
+    BadInput(
+        (_P.log(), _P.log() + torch.tensor([0.0, float("inf"), 0.0])),
+        ValueError,
+        r"`q` must hold log-probabilities, got 2 NaN or \+inf",
+    ),
+]
 
 
 def _spec(log_prob, reduction, **kwargs):
     batches = _log_probs(_SIZES) if log_prob else _weights(_SIZES)
     return MetricSpec(
-        KLDivergence, _reference(log_prob, reduction), batches, metric_args={"log_prob": log_prob, "reduction": reduction},
-        functional=kl_divergence, id=f"kl-{'log' if log_prob else 'weights'}-{reduction}",
-        order_invariant=reduction in ("sum", "mean"), **kwargs,
+        KLDivergence, _reference(log_prob, reduction), batches,
+        metric_args={"log_prob": log_prob, "reduction": reduction}, functional=kl_divergence,
+        id=f"kl-{'log' if log_prob else 'weights'}-{reduction}", order_invariant=reduction in ("sum", "mean"), **kwargs,
     )  # fmt: skip
 
 
@@ -166,3 +170,32 @@ def test_kl_divergence_argument_errors():
         kl_divergence(_P, _P, reduction="elementwise_mean")
     with pytest.raises(TypeError, match=r"kl_divergence: `log_prob` must be a bool, got 1\."):
         kl_divergence(_P, _P, log_prob=1)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: KLDivergence(validate_args=False),
+        lambda: KLDivergence(log_prob=True, reduction="none", validate_args=False),
+        lambda: JensenShannonDivergence(reduction="sum", validate_args=False),
+        lambda: CosineSimilarity(validate_args=False),
+    ],
+)
+def test_divergence_update_without_validation_never_synchronises(make):
+    # DESIGN §8: with validate_args=False, update has no host-device synchronisation (compute may have one).
+    metric = make()
+    batches = _log_probs([4, 0, 2]) if getattr(metric, "log_prob", False) else _weights([4, 0, 2])
+
+    def sync(*args, **kwargs):
+        raise AssertionError("update synchronised with the host")
+
+    patches = [mock.patch.object(torch.Tensor, name, sync) for name in ("item", "__bool__", "__int__", "__float__")]
+    for patch in patches:
+        patch.start()
+    try:
+        for batch in batches:
+            metric.update(*batch)
+    finally:
+        for patch in patches:
+            patch.stop()
+    assert torch.isfinite(metric.compute()).all()

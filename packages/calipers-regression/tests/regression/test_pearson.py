@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import warnings
 from unittest import mock
 
@@ -12,7 +13,10 @@ import calipers.regression.pearson as pearson_module
 from calipers.exceptions import CalipersUserWarning
 from calipers.functional.regression._correlation import comoments, empty_comoments, merge_comoments
 from calipers.functional.regression.pearson import pearson_corrcoef
+from calipers.regression.concordance import ConcordanceCorrCoef
+from calipers.regression.kendall import KendallRankCorrCoef
 from calipers.regression.pearson import PearsonCorrCoef
+from calipers.regression.spearman import SpearmanCorrCoef
 from calipers_testing import ALL_CHECKS, BadInput, MetricSpec, run_metric_tests
 
 _gen = torch.Generator().manual_seed(1234)
@@ -65,27 +69,52 @@ def _bad_inputs(num_outputs):
 
 SPECS = [
     MetricSpec(
-        PearsonCorrCoef, _reference_pearson, _pairs(_SIZES), functional=pearson_corrcoef, functional_args={},
-        bad_inputs=_bad_inputs(1), dtypes=(torch.float32, torch.float64, torch.float16), id="pearson",
+        PearsonCorrCoef,
+        _reference_pearson,
+        _pairs(_SIZES),
+        functional=pearson_corrcoef,
+        functional_args={},
+        bad_inputs=_bad_inputs(1),
+        dtypes=(torch.float32, torch.float64, torch.float16),
+        id="pearson",
     ),
     MetricSpec(
-        PearsonCorrCoef, _reference_pearson, _pairs(_SIZES, (3,)), metric_args={"num_outputs": 3},
-        functional=pearson_corrcoef, functional_args={}, bad_inputs=_bad_inputs(3), id="pearson-3-outputs",
+        PearsonCorrCoef,
+        _reference_pearson,
+        _pairs(_SIZES, (3,)),
+        metric_args={"num_outputs": 3},
+        functional=pearson_corrcoef,
+        functional_args={},
+        bad_inputs=_bad_inputs(3),
+        id="pearson-3-outputs",
     ),
     MetricSpec(
-        PearsonCorrCoef, _reference_pearson, _pairs(_SIZES, (1,)), functional=pearson_corrcoef, functional_args={},
+        PearsonCorrCoef,
+        _reference_pearson,
+        _pairs(_SIZES, (1,)),
+        functional=pearson_corrcoef,
+        functional_args={},
         id="pearson-(N,1)",
     ),
     MetricSpec(  # far from the origin: raw power sums would cancel catastrophically here
-        PearsonCorrCoef, _reference_pearson, _pairs(_SIZES, offset=1e7, scale=1e-2, dtype=torch.float64),
-        functional=pearson_corrcoef, functional_args={}, dtypes=(torch.float64,),
+        PearsonCorrCoef,
+        _reference_pearson,
+        _pairs(_SIZES, offset=1e7, scale=1e-2, dtype=torch.float64),
+        functional=pearson_corrcoef,
+        functional_args={},
+        dtypes=(torch.float64,),
         id="pearson-offset",
     ),
     MetricSpec(
-        PearsonCorrCoef, _reference_pearson, _int_pairs(_SIZES), functional=pearson_corrcoef, functional_args={},
-        metric_args={"validate_args": False}, id="pearson-int-no-validation",
+        PearsonCorrCoef,
+        _reference_pearson,
+        _int_pairs(_SIZES),
+        functional=pearson_corrcoef,
+        functional_args={},
+        metric_args={"validate_args": False},
+        id="pearson-int-no-validation",
     ),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
@@ -169,7 +198,7 @@ def test_pearson_merge_is_split_independent():
     y = x * torch.tensor([1.0, -2.0], dtype=torch.float64) + torch.randn(1000, 2, generator=gen, dtype=torch.float64)
     one_pass = comoments(x, y)
     cuts = [0, 1, 1, 17, 400, 401, 999, 1000]  # includes empty and single-sample parts
-    parts = [comoments(x[a:b], y[a:b]) for a, b in zip(cuts[:-1], cuts[1:])]
+    parts = [comoments(x[a:b], y[a:b]) for a, b in itertools.pairwise(cuts)]
     n_way = merge_comoments(torch.stack(parts))
     pairwise = empty_comoments(2)
     for part in reversed(parts):
@@ -247,3 +276,28 @@ def test_pearson_argument_errors():
         TypeError, match=r"pearson_corrcoef: `target` must be a real floating or integer tensor, got torch.complex64\."
     ):
         pearson_corrcoef(torch.ones(3), torch.ones(3, dtype=torch.complex64))
+
+
+def _forbid_host_sync():
+    def sync(*args, **kwargs):
+        raise AssertionError("update synchronised with the host")
+
+    patches = [mock.patch.object(torch.Tensor, name, sync) for name in ("item", "__bool__", "__int__", "__float__")]
+    for patch in patches:
+        patch.start()
+    return patches
+
+
+@pytest.mark.parametrize("cls", [PearsonCorrCoef, ConcordanceCorrCoef, SpearmanCorrCoef, KendallRankCorrCoef])
+def test_correlation_update_without_validation_never_synchronises(cls):
+    # DESIGN §8: with validate_args=False, update has no host-device synchronisation (compute may have one).
+    metric = cls(num_outputs=2, validate_args=False)
+    batches = _pairs([5, 0, 3], (2,))
+    patches = _forbid_host_sync()
+    try:
+        for batch in batches:
+            metric.update(*batch)
+    finally:
+        for patch in patches:
+            patch.stop()
+    assert metric.compute().shape == (2,)

@@ -46,34 +46,55 @@ def _reference_spearman(preds, target):
 
 _OK = torch.ones(4)
 _BAD = [
-    BadInput((_OK, _OK[:2]), ValueError, r"SpearmanCorrCoef: `target` must have the shape of `preds` \(4,\), got \(2,\)"),
+    BadInput(
+        (_OK, _OK[:2]), ValueError, r"SpearmanCorrCoef: `target` must have the shape of `preds` \(4,\), got \(2,\)"
+    ),
     BadInput((torch.ones(1, 2, 2), torch.ones(1, 2, 2)), ValueError, r"must be a 1-d \(N,\) or 2-d \(N, d\)"),
     BadInput((torch.ones(4, 3), torch.ones(4, 3)), ValueError, r"must have shape \(N,\) or \(N, 1\) for num_outputs=1"),
     BadInput((torch.tensor([0.0, float("inf")]), _OK[:2]), ValueError, r"`preds` must hold only finite values"),
     BadInput((_OK, torch.tensor([0.0, 1, 2, float("nan")])), ValueError, r"`target` must hold only finite values"),
     BadInput((_OK.numpy(), _OK), TypeError, r"`preds` must be a tensor, got ndarray"),
-]  # fmt: skip
+]
 
 SPECS = [
     MetricSpec(
-        SpearmanCorrCoef, _reference_spearman, _pairs(_SIZES), functional=spearman_corrcoef, functional_args={},
-        bad_inputs=_BAD, dtypes=(torch.float32, torch.float64, torch.float16), id="spearman",
+        SpearmanCorrCoef,
+        _reference_spearman,
+        _pairs(_SIZES),
+        functional=spearman_corrcoef,
+        functional_args={},
+        bad_inputs=_BAD,
+        dtypes=(torch.float32, torch.float64, torch.float16),
+        id="spearman",
     ),
     MetricSpec(
-        SpearmanCorrCoef, _reference_spearman, _pairs(_SIZES, ties=True), functional=spearman_corrcoef,
-        functional_args={}, id="spearman-ties",
+        SpearmanCorrCoef,
+        _reference_spearman,
+        _pairs(_SIZES, ties=True),
+        functional=spearman_corrcoef,
+        functional_args={},
+        id="spearman-ties",
     ),
     MetricSpec(
-        SpearmanCorrCoef, _reference_spearman, _pairs(_SIZES, (3,), ties=True), metric_args={"num_outputs": 3},
-        functional=spearman_corrcoef, functional_args={},
+        SpearmanCorrCoef,
+        _reference_spearman,
+        _pairs(_SIZES, (3,), ties=True),
+        metric_args={"num_outputs": 3},
+        functional=spearman_corrcoef,
+        functional_args={},
         bad_inputs=[BadInput((_OK, _OK), ValueError, r"must have shape \(N, 3\) for num_outputs=3")],
         id="spearman-3-outputs",
     ),
     MetricSpec(
-        SpearmanCorrCoef, _reference_spearman, _int_pairs(_SIZES), functional=spearman_corrcoef, functional_args={},
-        metric_args={"validate_args": False}, id="spearman-int",
+        SpearmanCorrCoef,
+        _reference_spearman,
+        _int_pairs(_SIZES),
+        functional=spearman_corrcoef,
+        functional_args={},
+        metric_args={"validate_args": False},
+        id="spearman-int",
     ),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
