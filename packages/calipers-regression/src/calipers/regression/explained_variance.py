@@ -78,8 +78,8 @@ class ExplainedVariance(Metric):
         """Add the statistics of a batch."""
         _explained_variance_tensor_validation(type(self).__name__, preds, target, self.num_outputs)
         outputs = check_inferred_outputs(self, preds, EXPLAINED_VARIANCE_STATES[0])
-        preds, target = _explained_variance_format(preds, target, statistics_dtype(self, "total"))
-        stats, num_obs = _explained_variance_update(preds, target)
+        preds, target = _explained_variance_format(preds, target)
+        stats, num_obs = _explained_variance_update(preds, target, statistics_dtype(self, "total"))
         fold_statistics(self, _REDUCTIONS, zip(EXPLAINED_VARIANCE_STATES, stats))
         self.total += num_obs
         self._outputs_seen = outputs

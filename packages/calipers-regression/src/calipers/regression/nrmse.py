@@ -64,9 +64,9 @@ class NormalizedRootMeanSquaredError(Metric):
     def update(self, preds: Tensor, target: Tensor) -> None:
         """Add the statistics of a batch."""
         _normalized_root_mean_squared_error_tensor_validation(type(self).__name__, preds, target, self.num_outputs)
-        dtype = statistics_dtype(self, "total")
-        preds, target = _normalized_root_mean_squared_error_format(preds, target, self.num_outputs, dtype)
-        stats, num_obs = _normalized_root_mean_squared_error_update(preds, target, self.normalization)
+        preds, target = _normalized_root_mean_squared_error_format(preds, target, self.num_outputs)
+        stats_dtype = statistics_dtype(self, "total")
+        stats, num_obs = _normalized_root_mean_squared_error_update(preds, target, self.normalization, stats_dtype)
         fold_statistics(self, self._statistics, stats.items())
         self.total += num_obs
 

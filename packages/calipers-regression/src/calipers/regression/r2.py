@@ -79,8 +79,8 @@ class R2Score(Metric):
         """Add the statistics of a batch."""
         _r2_score_tensor_validation(type(self).__name__, preds, target, self.num_outputs)
         outputs = check_inferred_outputs(self, preds, R2_STATES[0])
-        preds, target = _r2_score_format(preds, target, statistics_dtype(self, "total"))
-        stats, num_obs = _r2_score_update(preds, target)
+        preds, target = _r2_score_format(preds, target)
+        stats, num_obs = _r2_score_update(preds, target, statistics_dtype(self, "total"))
         fold_statistics(self, _REDUCTIONS, zip(R2_STATES, stats))
         self.total += num_obs
         self._outputs_seen = outputs

@@ -62,8 +62,8 @@ class RelativeSquaredError(Metric):
     def update(self, preds: Tensor, target: Tensor) -> None:
         """Add the statistics of a batch."""
         _r2_score_tensor_validation(type(self).__name__, preds, target, self.num_outputs)
-        preds, target = _r2_score_format(preds, target, statistics_dtype(self, "total"))
-        stats, num_obs = _r2_score_update(preds, target)
+        preds, target = _r2_score_format(preds, target)
+        stats, num_obs = _r2_score_update(preds, target, statistics_dtype(self, "total"))
         fold_statistics(self, _REDUCTIONS, zip(R2_STATES, stats))
         self.total += num_obs
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+import torch
 from torch import Tensor
 
 from calipers.functional.regression._error_common import (
@@ -23,6 +24,7 @@ from calipers.functional.regression._error_common import (
     _column_min_max,
     _float_dtype,
     _forced_finite_score,
+    _sum_of_squares,
 )
 from calipers.functional.regression.r2 import _r2_score_format, _r2_score_tensor_validation
 
@@ -46,14 +48,20 @@ _explained_variance_tensor_validation = _r2_score_tensor_validation
 _explained_variance_format = _r2_score_format
 
 
-def _explained_variance_update(preds: Tensor, target: Tensor) -> tuple[tuple[Tensor, ...], int]:
-    """The batch statistics along dim 0 (order of :data:`EXPLAINED_VARIANCE_STATES`) and the number of samples."""
+def _explained_variance_update(
+    preds: Tensor, target: Tensor, stats_dtype: torch.dtype = torch.float64
+) -> tuple[tuple[Tensor, ...], int]:
+    """The batch statistics along dim 0 (order of :data:`EXPLAINED_VARIANCE_STATES`) and the number of samples.
+
+    Sums and sums of squares (which cancel in the variances) are taken in ``stats_dtype`` (float64).
+    """
     error = target - preds
     min_error, max_error = _column_min_max(error)
     min_target, max_target = _column_min_max(target)
+    wide_error, wide_target = error.to(stats_dtype), target.to(stats_dtype)
     stats = (
-        error.sum(dim=0), (error * error).sum(dim=0), min_error, max_error,
-        target.sum(dim=0), (target * target).sum(dim=0), min_target, max_target,
+        wide_error.sum(dim=0), _sum_of_squares(wide_error), min_error, max_error,
+        wide_target.sum(dim=0), _sum_of_squares(wide_target), min_target, max_target,
     )  # fmt: skip
     return stats, preds.shape[0]
 

@@ -19,6 +19,7 @@ import torch
 from torch import Tensor
 
 from calipers.functional.regression._error_common import (
+    _accumulation_dtype,
     _cast,
     _centered_sum_of_squares,
     _check_choice,
@@ -27,6 +28,7 @@ from calipers.functional.regression._error_common import (
     _check_same_shape,
     _column_min_max,
     _float_dtype,
+    _sum_of_squares,
 )
 
 __all__ = ["normalized_root_mean_squared_error"]
@@ -55,26 +57,30 @@ def _normalized_root_mean_squared_error_tensor_validation(name: str, preds: Any,
 
 
 def _normalized_root_mean_squared_error_format(
-    preds: Tensor, target: Tensor, num_outputs: int, dtype: torch.dtype = torch.float64
+    preds: Tensor, target: Tensor, num_outputs: int
 ) -> tuple[Tensor, Tensor]:
-    """Flatten single-output inputs and cast them to ``dtype`` (float64 unless the states were cast)."""
+    """Flatten single-output inputs and cast them to their floating dtype (at least float32)."""
     if num_outputs == 1:
         preds, target = preds.reshape(-1), target.reshape(-1)
-    preds, target = _cast(dtype, preds, target)
+    preds, target = _cast(_accumulation_dtype(_float_dtype(preds, target)), preds, target)
     return preds, target
 
 
 def _normalized_root_mean_squared_error_update(
-    preds: Tensor, target: Tensor, normalization: str
+    preds: Tensor, target: Tensor, normalization: str, stats_dtype: torch.dtype = torch.float64
 ) -> tuple[dict[str, Tensor], int]:
-    """The batch statistics by state name (see :data:`NORMALIZATION_STATES`), and the number of samples."""
-    diff = preds - target
-    stats = {"sum_squared_error": (diff * diff).sum(dim=0)}
+    """The batch statistics by state name (see :data:`NORMALIZATION_STATES`), and the number of samples.
+
+    The sums of the target and of its squares (which cancel in the standard deviation) are taken in
+    ``stats_dtype`` (float64).
+    """
+    stats = {"sum_squared_error": _sum_of_squares(preds - target, stats_dtype)}
     needed = NORMALIZATION_STATES[normalization]
+    wide = target.to(stats_dtype)
     if "sum_target" in needed:
-        stats["sum_target"] = target.sum(dim=0)
+        stats["sum_target"] = wide.sum(dim=0)
     if "sum_squared_target" in needed:
-        stats["sum_squared_target"] = (target * target).sum(dim=0)
+        stats["sum_squared_target"] = _sum_of_squares(wide)
     if "min_target" in needed:
         stats["min_target"], stats["max_target"] = _column_min_max(target)
     return stats, preds.shape[0]

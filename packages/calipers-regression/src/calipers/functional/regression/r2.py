@@ -21,6 +21,7 @@ from torch import Tensor
 from calipers.exceptions import CalipersUserWarning
 from calipers.functional.regression._error_common import (
     MULTIOUTPUT_CHOICES,
+    _accumulation_dtype,
     _average_outputs,
     _cast,
     _centered_sum_of_squares,
@@ -33,6 +34,7 @@ from calipers.functional.regression._error_common import (
     _column_min_max,
     _float_dtype,
     _forced_finite_score,
+    _sum_of_squares,
 )
 
 __all__ = ["r2_score"]
@@ -56,19 +58,26 @@ def _r2_score_tensor_validation(name: str, preds: Any, target: Any, num_outputs:
         _check_outputs(name, preds, num_outputs, flatten_single=False)
 
 
-def _r2_score_format(preds: Tensor, target: Tensor, dtype: torch.dtype = torch.float64) -> tuple[Tensor, Tensor]:
-    """``(N, 1)`` inputs become ``(N,)``; cast to ``dtype`` (float64 unless the states were cast)."""
+def _r2_score_format(preds: Tensor, target: Tensor) -> tuple[Tensor, Tensor]:
+    """``(N, 1)`` inputs become ``(N,)``; cast to the inputs' floating dtype (at least float32)."""
     if preds.ndim == 2 and preds.shape[1] == 1:
         preds, target = preds.reshape(-1), target.reshape(-1)
-    preds, target = _cast(dtype, preds, target)
+    preds, target = _cast(_accumulation_dtype(_float_dtype(preds, target)), preds, target)
     return preds, target
 
 
-def _r2_score_update(preds: Tensor, target: Tensor) -> tuple[tuple[Tensor, ...], int]:
-    """The batch statistics along dim 0 (in the order of :data:`R2_STATES`) and the number of samples."""
+def _r2_score_update(
+    preds: Tensor, target: Tensor, stats_dtype: torch.dtype = torch.float64
+) -> tuple[tuple[Tensor, ...], int]:
+    """The batch statistics along dim 0 (in the order of :data:`R2_STATES`) and the number of samples.
+
+    The sums of the target and of its squares, which cancel in the total sum of squares, are taken in
+    ``stats_dtype`` (float64); the residual sum of squares and the extremes need no more than the inputs' precision.
+    """
     residual = target - preds
     min_target, max_target = _column_min_max(target)
-    stats = (target.sum(dim=0), (target * target).sum(dim=0), (residual * residual).sum(dim=0), min_target, max_target)
+    wide = target.to(stats_dtype)
+    stats = (wide.sum(dim=0), _sum_of_squares(wide), _sum_of_squares(residual, stats_dtype), min_target, max_target)
     return stats, preds.shape[0]
 
 
