@@ -21,9 +21,9 @@ from calipers.functional.regression.kl_divergence import (
     _kl_divergence_arg_validation,
     _kl_divergence_compute,
     _kl_divergence_tensor_validation,
-    log_rel_entr,
-    normalise_rows,
-    rel_entr,
+    _log_rel_entr,
+    _normalise_rows,
+    _rel_entr,
 )
 
 __all__ = ["jensen_shannon_divergence"]
@@ -46,10 +46,10 @@ def _js_divergence_update(p: Tensor, q: Tensor, log_prob: bool) -> Tensor:
     if log_prob:
         both_zero = (p == -float("inf")) & (q == -float("inf"))  # logaddexp's gradient is NaN there: mask
         log_m = torch.logaddexp(torch.where(both_zero, 0.0, p), torch.where(both_zero, 0.0, q)) - math.log(2.0)
-        return 0.5 * (log_rel_entr(p, log_m) + log_rel_entr(q, log_m)).sum(-1)
-    p, q = normalise_rows(p), normalise_rows(q)
+        return 0.5 * (_log_rel_entr(p, log_m) + _log_rel_entr(q, log_m)).sum(-1)
+    p, q = _normalise_rows(p), _normalise_rows(q)
     m = 0.5 * (p + q)
-    return 0.5 * (rel_entr(p, m) + rel_entr(q, m)).sum(-1)
+    return 0.5 * (_rel_entr(p, m) + _rel_entr(q, m)).sum(-1)
 
 
 def _js_divergence_compute(

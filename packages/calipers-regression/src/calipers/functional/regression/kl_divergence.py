@@ -26,7 +26,7 @@ __all__ = ["kl_divergence"]
 _REDUCTIONS = ("mean", "none", "sum")
 
 
-def check_distribution(name: str, arg: str, x: Tensor, log_prob: bool) -> None:
+def _check_distribution(name: str, arg: str, x: Tensor, log_prob: bool) -> None:
     """Raise a ``ValueError`` unless every row of ``x`` is a distribution (see the module docstring)."""
     if log_prob:
         bad = int((torch.isnan(x) | (x == float("inf"))).sum()) if x.is_floating_point() else 0
@@ -52,7 +52,7 @@ def check_distribution(name: str, arg: str, x: Tensor, log_prob: bool) -> None:
         raise ValueError(f"{name}: `{arg}` must have a positive sum in every row, got {empty} all-zero row(s).")
 
 
-def rel_entr(p: Tensor, q: Tensor) -> Tensor:
+def _rel_entr(p: Tensor, q: Tensor) -> Tensor:
     """Elementwise ``p log(p / q)``: 0 where ``p = 0``, ``inf`` where ``p > 0 = q``; NaN-free gradients."""
     positive = p > 0
     p_safe = torch.where(positive, p, 1.0)
@@ -60,7 +60,7 @@ def rel_entr(p: Tensor, q: Tensor) -> Tensor:
     return torch.where(positive, p_safe * (p_safe.log() - q_safe.log()), 0.0)
 
 
-def log_rel_entr(log_p: Tensor, log_q: Tensor) -> Tensor:
+def _log_rel_entr(log_p: Tensor, log_q: Tensor) -> Tensor:
     """Elementwise ``exp(log_p) (log_p - log_q)``: 0 where ``log_p = -inf``; NaN-free gradients."""
     finite = log_p > -float("inf")
     lp = torch.where(finite, log_p, 0.0)
@@ -68,7 +68,7 @@ def log_rel_entr(log_p: Tensor, log_q: Tensor) -> Tensor:
     return torch.where(finite, lp.exp() * (lp - lq), 0.0)
 
 
-def normalise_rows(x: Tensor) -> Tensor:
+def _normalise_rows(x: Tensor) -> Tensor:
     """Divide each row by its sum."""
     return x / x.sum(-1, keepdim=True)
 
@@ -85,8 +85,8 @@ def _kl_divergence_tensor_validation(name: str, p: Tensor, q: Tensor, log_prob: 
     """Check the inputs: real ``(N, D)`` tensors of one shape, and (if ``validate_args``) distributions."""
     check_same_2d(name, p, q, ("p", "q"))
     if validate_args:
-        check_distribution(name, "p", p, log_prob)
-        check_distribution(name, "q", q, log_prob)
+        _check_distribution(name, "p", p, log_prob)
+        _check_distribution(name, "q", q, log_prob)
 
 
 def _kl_divergence_update(p: Tensor, q: Tensor, log_prob: bool) -> Tensor:
@@ -94,8 +94,8 @@ def _kl_divergence_update(p: Tensor, q: Tensor, log_prob: bool) -> Tensor:
     dtype = result_dtype(p, q)
     p, q = p.to(dtype), q.to(dtype)
     if log_prob:
-        return log_rel_entr(p, q).sum(-1)
-    return rel_entr(normalise_rows(p), normalise_rows(q)).sum(-1)
+        return _log_rel_entr(p, q).sum(-1)
+    return _rel_entr(_normalise_rows(p), _normalise_rows(q)).sum(-1)
 
 
 def _kl_divergence_compute(
