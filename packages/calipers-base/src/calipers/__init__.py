@@ -18,6 +18,7 @@ from calipers.aggregation import MinMetric as MinMetric
 from calipers.aggregation import RunningMean as RunningMean
 from calipers.aggregation import RunningSum as RunningSum
 from calipers.aggregation import SumMetric as SumMetric
+from calipers.collections import MetricCollection as MetricCollection
 from calipers.compositional import CompositionalMetric as CompositionalMetric
 from calipers.metric import Metric as Metric
 
@@ -29,10 +30,20 @@ _EAGER = [
     "MaxMetric",
     "MeanMetric",
     "Metric",
+    "MetricCollection",
     "MinMetric",
     "RunningMean",
     "RunningSum",
     "SumMetric",
 ]
-_SUBMODULES = ("aggregation", "compositional", "exceptions", "functional", "metric", "utilities", "wrappers")
+_SUBMODULES = (
+    "aggregation",
+    "collections",
+    "compositional",
+    "exceptions",
+    "functional",
+    "metric",
+    "utilities",
+    "wrappers",
+)
 __getattr__, __dir__ = make_lazy_namespace(__name__, MODULE_NAMES, [*_EAGER, "functional"], _SUBMODULES)

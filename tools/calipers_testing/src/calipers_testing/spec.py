@@ -86,7 +86,7 @@ def _as_rows(x: Any) -> Tensor:
 
 
 def cat_batches(batches: Sequence[tuple[Any, ...]]) -> tuple[Any, ...]:
-    """Concatenate the positional inputs of several batches along dim 0 (scalars count as one row)."""
+    """Concatenate the positional inputs of several batches along dim 0 (scalars count as one row, dicts by key)."""
     if not batches:
         raise ValueError("cat_batches: `batches` must not be empty.")
     out: list[Any] = []
@@ -94,6 +94,8 @@ def cat_batches(batches: Sequence[tuple[Any, ...]]) -> tuple[Any, ...]:
         column = [b[pos] for b in batches]
         if all(c is None for c in column):
             out.append(None)
+        elif all(isinstance(c, Mapping) for c in column):  # e.g. MultitaskWrapper: {task: tensor}, key by key
+            out.append({k: cat_batches([(c[k],) for c in column])[0] for k in column[0]})
         elif all(not isinstance(c, Tensor) and np.ndim(c) == 0 for c in column):
             out.append(torch.as_tensor(column))
         else:

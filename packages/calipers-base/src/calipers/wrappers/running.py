@@ -114,6 +114,10 @@ class Running(WrapperMetric):
             base.reset()
         return self._forward_cache
 
+    def persistent(self, mode: bool = False) -> None:
+        """Choose whether the slots go into ``state_dict`` (the base metric only computes: its states stay out)."""
+        Metric.persistent(self, mode)
+
     def reset(self) -> None:
         """Empty every slot."""
         super().reset()
