@@ -363,7 +363,15 @@ class Metric(Module, ABC):
         return d["_forward_cache"]
 
     def _foldable(self) -> bool:
-        return all(r in ELEMENTWISE or r == "cat" for r in self._reductions.values())
+        """Whether every state folds batch by batch: elementwise, ``cat``, or a callable marked associative.
+
+        A custom reduction joins the cheap ``forward`` path when it carries ``__calipers_foldable__ = True``
+        (it must then give the same result applied to two values at a time as to all of them at once).
+        """
+        return all(
+            r in ELEMENTWISE or r == "cat" or getattr(r, "__calipers_foldable__", False)
+            for r in self._reductions.values()
+        )
 
     def _batch_value(self, *args: Any, **kwargs: Any) -> Any:
         """Reset states, update with the batch, compute; the caller restores the accumulated states.

@@ -372,3 +372,28 @@ def test_a_computed_value_never_aliases_a_state():
     m.update(torch.tensor(5.0))  # states are updated in place
     m(torch.tensor(2.0))  # forward folds in place
     assert value.item() == 1.0 and m.compute().item() == 8.0
+
+
+def test_a_callable_marked_foldable_takes_the_cheap_forward_path():
+    def stacked_sum(x):
+        return x.sum(0)
+
+    class Custom(Counting):
+        def __init__(self, mark):
+            super().__init__()
+            self._reductions["total"] = stacked_sum if not mark else _marked(stacked_sum)
+
+    for mark, updates in ((False, 2), (True, 1)):
+        m = Custom(mark)
+        m.update(torch.ones(2))
+        m.calls.update(update=0, compute=0)
+        assert m(torch.tensor([3.0])).item() == 3.0 and m.calls["update"] == updates
+        assert m.compute().item() == 5.0
+
+
+def _marked(fn):
+    def wrapper(x):
+        return fn(x)
+
+    wrapper.__calipers_foldable__ = True
+    return wrapper

@@ -173,6 +173,8 @@ def check_differentiable(spec: MetricSpec) -> None:
     metric = spec.make()
     if not metric.is_differentiable:
         return
+    if not any(isinstance(x, Tensor) and x.is_floating_point() for x in spec.batches[0]):
+        return  # integer inputs cannot carry gradients
     batch = tuple(
         x.detach().double().requires_grad_(True) if isinstance(x, Tensor) and x.is_floating_point() else x
         for x in spec.batches[0]
