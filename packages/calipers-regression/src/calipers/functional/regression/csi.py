@@ -4,9 +4,9 @@ With predictions and targets binarised by ``value >= threshold``:
 
 .. math:: \text{CSI} = \frac{\text{hits}}{\text{hits} + \text{misses} + \text{false alarms}}
 
-(0 when there is no event at all, as in TorchMetrics). The sufficient statistics are the three counts, summed
-over everything, or over every dimension but ``keep_sequence_dim``, which gives one value per index of that
-dimension.
+(0 when there is no event at all, as in TorchMetrics; NaN values are never events). The sufficient statistics
+are the three counts, summed over everything, or over every dimension but ``keep_sequence_dim``, which gives one
+value per index of that dimension.
 """
 
 from __future__ import annotations
