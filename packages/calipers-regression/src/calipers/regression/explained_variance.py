@@ -26,9 +26,7 @@ from calipers.regression._error_states import (
 
 __all__ = ["ExplainedVariance"]
 
-_REDUCTIONS = {
-    name: name.split("_")[0] if name.startswith(("min", "max")) else "sum" for name in EXPLAINED_VARIANCE_STATES
-}
+_REDUCTIONS = dict(zip(EXPLAINED_VARIANCE_STATES, ("sum", "sum", "min", "max", "sum", "sum", "min", "max")))
 
 
 class ExplainedVariance(Metric):
