@@ -206,7 +206,7 @@ class MetricCollection(ModuleDict):
                 batch = forward_group(leader, [self._modules[n] for n in group[1:]], args, filtered)
                 values.update(zip(group, batch))
         self._detached = False
-        return self._flatten(values)
+        return self._flatten({name: values[name] for name in self._modules})
 
     def compute(self) -> dict[str, Any]:
         """Compute every metric; under ``torch.distributed`` all their states are synced first, in one batch."""
@@ -229,9 +229,9 @@ class MetricCollection(ModuleDict):
         self._link()
 
     def _flatten(self, values: dict[str, Any]) -> dict[str, Any]:
-        """One flat dict: dict values are spread (their keys prefixed by the member name if they collide)."""
-        inner = [k for v in values.values() if isinstance(v, dict) for k in v]
-        duplicates = len(inner) != len(set(inner))
+        """One flat dict: dict values are spread; if any key then collides, dict keys get their member's name."""
+        flat = [k for name, v in values.items() for k in (v if isinstance(v, dict) else [name])]
+        duplicates = len(flat) != len(set(flat))
         out: dict[str, Any] = {}
         for name, value in values.items():
             if not isinstance(value, dict):

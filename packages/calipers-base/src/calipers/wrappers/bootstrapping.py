@@ -52,6 +52,17 @@ def _first_length(x: Any) -> int | None:
     return None
 
 
+def _value_without_data(metric: Metric) -> Any:
+    d = metric.__dict__
+    saved = {name: d[name] for name in (*d["_defaults"], "_update_count", "_computed", "_to_sync")}
+    try:
+        metric._reset_states()
+        d.update(_update_count=0, _computed=None, _to_sync=False)
+        return metric.compute()
+    finally:
+        d.update(saved)
+
+
 class BootStrapper(WrapperMetric):
     r"""Keep ``num_bootstraps`` copies of a metric, each fed its own resample (with replacement) of every batch.
 
@@ -180,8 +191,8 @@ class BootStrapper(WrapperMetric):
             for copy, index in zip(self._copies(), resamples):
                 if index.numel():
                     batch.append(torch.as_tensor(copy(*_select(args, index), **_select(kwargs, index))))
-        if not batch:
-            return self._after_forward({})  # type: ignore[no-any-return]
+                else:  # an empty resample: the value on no data, as the copy would give after a reset
+                    batch.append(torch.as_tensor(_value_without_data(copy)))
         values = torch.stack(batch)
         values = values.to(torch.promote_types(values.dtype, torch.get_default_dtype()))
         return self._after_forward(self._statistics(values))  # type: ignore[no-any-return]

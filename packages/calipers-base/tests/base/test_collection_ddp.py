@@ -1,0 +1,79 @@
+"""MetricCollection, wrappers and MetricTracker on 2 gloo ranks: one batched sync, NumPy references."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from calipers_testing import assert_close
+from calipers_testing._collection_tasks import collection_case, rank_batches, tracker_case
+from calipers_testing.pool import get_pool
+
+
+def _expected(scenario):
+    """Every member's value from both ranks' batches (rank order), with NumPy."""
+    batches = [b for rank in range(2) for b in rank_batches(rank, scenario)]
+    col = {k: np.concatenate([b[k].double().numpy() for b in batches]) for k in batches[0]}
+    value, preds, target = col["value"], col["preds"], col["target"]
+    labels = col["labels"].astype(np.int64)
+    per_class = np.bincount(labels, weights=col["values"], minlength=3) / np.bincount(labels, minlength=3)
+    return {
+        "val/sum": value.sum(),
+        "val/mean": np.average(value, weights=col["weight"]),
+        "val/max": value.max(),
+        "val/min": value.min(),
+        "val/cat": value,
+        "val/mad": np.mean(np.abs(preds - target)),
+        "val/sad": np.sum(np.abs(preds - target)),
+        "val/scaled": np.mean(np.abs(2 * preds - 2 * target)),
+        "val/classwise_perclassmean_a": per_class[0],
+        "val/classwise_perclassmean_b": per_class[1],
+        "val/classwise_perclassmean_c": per_class[2],
+    }, value
+
+
+@pytest.mark.parametrize("mode", ["update", "forward"])
+@pytest.mark.parametrize("scenario", ["uneven", "empty_rank"])
+def test_ten_metric_collection_syncs_once_with_at_most_three_collectives(scenario, mode):
+    results = get_pool().run(collection_case, [(scenario, mode), (scenario, mode)])
+    expected, values = _expected(scenario)
+    for rank, res in enumerate(results):
+        got = res["value"]
+        # "mean" is both a member and a key of the bootstrap's dict: dict keys get their member's name (TorchMetrics'
+        # rule), so the classwise keys become "classwise_perclassmean_a"...
+        assert set(got) == set(expected) | {"val/boot_mean", "val/boot_std"}
+        for key, want in expected.items():
+            assert_close(got[key], want, atol=1e-5, rtol=1e-5, what=f"rank {rank} {key}")
+        assert values.min() <= float(got["val/boot_mean"]) <= values.max()
+        assert res["collectives"] <= 3, res["names"]
+        assert "barrier" not in res["names"]
+        assert res["restored"], "compute did not restore the local states"
+        assert res["groups"][3] == ["mad", "sad"]
+        assert res["second_collectives"] <= 3
+        assert_close(res["second"], got, atol=0, rtol=0, what="second compute")
+    assert_close(results[0]["value"], results[1]["value"], atol=0, rtol=0, what="ranks agree")
+
+
+def test_tracker_compute_all_syncs_every_step_in_one_batch():
+    results = get_pool().run(tracker_case, [(3,), (3,)])
+    sums, maxes = [], []
+    for step in range(3):
+        data = [np.arange(3.0) + 10 * step + rank for rank in range(2) if rank == 0 or step % 2 == 0]
+        sums.append(np.concatenate(data).sum())
+        maxes.append(np.concatenate(data).max())
+    for res in results:
+        assert_close(res["value"], {"SumMetric": np.array(sums), "MaxMetric": np.array(maxes)}, 1e-6, 1e-6)
+        assert res["collectives"] <= 3
+        assert res["best"] == ({"SumMetric": max(sums), "MaxMetric": max(maxes)}, {"SumMetric": 2, "MaxMetric": 2})
+
+
+def test_collection_key_set_in_ddp_is_the_single_process_one():
+    from calipers_testing._collection_tasks import ten_metric_collection
+
+    collection = ten_metric_collection()
+    for batch in rank_batches(0, "uneven"):
+        collection.update(**batch)
+    results = get_pool().run(collection_case, [("uneven", "update"), ("uneven", "update")])
+    assert set(collection.compute()) == set(results[0]["value"])
+    assert isinstance(results[0]["value"]["val/cat"], torch.Tensor)
