@@ -394,6 +394,7 @@ class Metric(Module, ABC):
                 d["_to_sync"], d["_should_unsync"], d["_enable_grad"], d["compute_on_cpu"] = flags
                 d["_silence_compute_warning"] = silenced
                 d["_computed"] = None
+        d["_update_count"] = 0  # the batch's update sees a fresh metric
         cls = type(self)
         update = getattr(cls.update, "__wrapped__", cls.update)
         compute = getattr(cls.compute, "__wrapped__", cls.compute)
@@ -420,18 +421,35 @@ class Metric(Module, ABC):
             d.update(saved)
             d["_update_count"] = count
             raise
-        for name, reduction in self._reductions.items():
-            # Detached: the batch value may carry gradients, the accumulated state never keeps the graph.
+        # Fold. Out-of-place folds (which may raise, e.g. on a shape mismatch) run first; the in-place ones, which
+        # cannot fail, run only once all of those succeeded, so a failing fold leaves the accumulated state intact.
+        # Batch states are detached: the batch value may carry gradients, the accumulated state never keeps a graph.
+        folded: dict[str, Any] = {}
+        in_place: list[str] = []
+        try:
+            for name, reduction in self._reductions.items():
+                batch, glob = d[name], saved[name]
+                if reduction == "cat" or (
+                    reduction == "sum"
+                    and isinstance(glob, Tensor)
+                    and glob.dtype == batch.dtype
+                    and glob.shape == batch.shape
+                ):
+                    in_place.append(name)
+                else:
+                    folded[name] = fold_states(glob, batch.detach(), reduction, (float(count), 1.0))
+        except BaseException:
+            d.update(saved)
+            d["_update_count"] = count
+            raise
+        for name in in_place:
             batch, glob = d[name], saved[name]
-            # The accumulated tensors are private (compute never returns a state itself), so fold in place.
-            if reduction == "sum" and glob.dtype == batch.dtype and glob.shape == batch.shape:
-                d[name] = glob.add_(batch.detach())
-            elif reduction == "cat":
-                batch = [v.detach().to("cpu") if self.compute_on_cpu else v.detach() for v in batch]
-                glob.extend(batch)
-                d[name] = glob
+            if isinstance(glob, list):
+                glob.extend(v.detach().to("cpu") if self.compute_on_cpu else v.detach() for v in batch)
+                folded[name] = glob
             else:
-                d[name] = fold_states(glob, batch.detach(), reduction, (float(count), 1.0))
+                folded[name] = glob.add_(batch.detach())
+        d.update(folded)
         d["_update_count"] = count + 1
         return value
 

@@ -397,3 +397,41 @@ def _marked(fn):
 
     wrapper.__calipers_foldable__ = True
     return wrapper
+
+
+def test_a_fold_that_fails_in_forward_leaves_the_state_intact():
+    class Shapes(Metric):
+        full_state_update = False
+
+        def __init__(self):
+            super().__init__()
+            self.add_state("n", torch.tensor(0.0), dist_reduce_fx="sum")
+            self.add_state("a", torch.zeros(3), dist_reduce_fx="max")
+
+        def update(self, x):
+            self.n += x.numel()
+            self.a = torch.maximum(self.a.expand_as(x) if x.numel() == 3 else self.a.new_zeros(x.shape), x)
+
+        def compute(self):
+            return self.n
+
+    m = Shapes()
+    m.update(torch.ones(3))
+    with pytest.raises(RuntimeError):
+        m(torch.ones(2))  # the "max" fold of a (2,) batch state into a (3,) state fails
+    assert m.n.item() == 3.0 and m.a.shape == (3,) and m.update_count == 1
+
+
+def test_the_batch_update_in_forward_sees_a_fresh_metric():
+    seen = []
+
+    class Peek(Counting):
+        def update(self, x):
+            seen.append(self.update_count)
+            super().update(x)
+
+    m = Peek()
+    m.update(torch.ones(1))
+    m.update(torch.ones(1))
+    m(torch.ones(1))
+    assert seen == [0, 1, 0] and m.update_count == 3
