@@ -1,0 +1,125 @@
+"""Shared state holders of the stat-scores family, and the task facades (``Accuracy(task=...)`` and friends).
+
+**States.** Every ``Binary*``/``Multiclass*``/``Multilabel*`` metric of the family derived from stat scores holds the
+same four states, named as in TorchMetrics so checkpoints load across both: ``tp``, ``fp``, ``tn``, ``fn``, int64
+counts of shape ``(1,)`` (binary), ``(C,)`` (multiclass, every ``average``) or ``(L,)`` (multilabel), summed across
+batches and processes; with ``multidim_average="samplewise"`` they are lists of per-sample counts (``"cat"``). A
+metric declares a *state signature* (:meth:`calipers.Metric._state_signature`): the update function and the
+constructor arguments that change the states, so a :class:`~calipers.MetricCollection` of accuracy, precision,
+recall, F1... over the same inputs updates once. ``average`` and ``zero_division`` only change ``compute``.
+
+**Task facades.** ``Accuracy(task="binary", ...)`` must be an ``Accuracy`` (``isinstance`` holds) and behave exactly
+as a ``BinaryAccuracy``. :class:`TaskFacade` does it by subclassing: for each facade and task there is a class that
+inherits from both the facade and the task metric (e.g. ``_AccuracyBinary(Accuracy, BinaryAccuracy)``, shown as
+``BinaryAccuracy``); ``Accuracy.__new__`` picks it from ``task``, and its ``__init__`` passes the facade's arguments
+that the task metric takes. The object is therefore an ``Accuracy`` *and* a ``BinaryAccuracy``, with the same states
+(checkpoints compatible with TorchMetrics' ``Accuracy``), signature, pickling and compute groups.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Hashable
+from typing import Any, ClassVar
+
+import torch
+from torch import Tensor
+
+from calipers.functional.classification._inputs import check_task
+from calipers.metric import Metric
+from calipers.utilities.data import dim_zero_cat
+
+__all__ = ["StatScoresState", "TaskFacade", "register_tasks"]
+
+_STATS = ("tp", "fp", "tn", "fn")
+
+
+class StatScoresState(Metric):
+    """Holder of the ``tp``/``fp``/``tn``/``fn`` states (see the module docstring); subclasses count and compute."""
+
+    is_differentiable = False
+    full_state_update = False
+    _samplewise: bool
+    _size: tuple[int, ...]
+
+    def _declare_stat_states(self, size: int, samplewise: bool) -> None:
+        self._samplewise = samplewise
+        self._size = (size,)
+        for name in _STATS:
+            if samplewise:
+                self.add_state(name, [], dist_reduce_fx="cat")
+            else:
+                self.add_state(name, torch.zeros(size, dtype=torch.long), dist_reduce_fx="sum")
+
+    def _fold(self, tp: Tensor, fp: Tensor, tn: Tensor, fn: Tensor) -> None:
+        d = self.__dict__
+        if self._samplewise:
+            for name, value in zip(_STATS, (tp, fp, tn, fn)):
+                d[name].append(value)
+        else:
+            for name, value in zip(_STATS, (tp, fp, tn, fn)):
+                d[name] += value
+
+    def _final_state(self) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """The four states (0-d for binary), per-sample lists concatenated (``(0, ...)`` before any update)."""
+        d = self.__dict__
+        if not self._samplewise:
+            if self._size == (1,):  # binary: 0-d counts
+                return d["tp"].reshape(()), d["fp"].reshape(()), d["tn"].reshape(()), d["fn"].reshape(())
+            return d["tp"], d["fp"], d["tn"], d["fn"]
+        out = []
+        for name in _STATS:
+            value = d[name]
+            if isinstance(value, list) and not value:
+                shape = (0,) if self._size == (1,) else (0, *self._size)
+                out.append(torch.zeros(shape, dtype=torch.long, device=self.device))
+            else:
+                out.append(dim_zero_cat(value))
+        return out[0], out[1], out[2], out[3]
+
+
+class TaskFacade(Metric):
+    """Base of the task facades: ``cls(task=..., ...)`` builds the task metric's facade subclass (module docstring).
+
+    Subclasses define ``__init__`` with the public signature (it documents the arguments; the task class's
+    ``__init__`` does the work) and call :func:`register_tasks`.
+    """
+
+    _task_classes: ClassVar[dict[str, type[Metric]]]
+    _tasks: ClassVar[tuple[str, ...]]
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        if "_task_classes" in cls.__dict__:  # the public facade itself: pick the task's class
+            task = kwargs["task"] if "task" in kwargs else (args[0] if args else None)
+            check_task(cls.__name__, task, cls._tasks)
+            cls = cls._task_classes[task]
+        return super().__new__(cls)
+
+
+def register_tasks(facade: type[TaskFacade], classes: dict[str, type[Metric]], namespace: dict[str, Any]) -> None:
+    """Create the ``(task metric, facade)`` subclasses of ``facade`` and store them in the module ``namespace``."""
+    facade_params = inspect.signature(facade.__init__)
+    made: dict[str, type[Metric]] = {}
+    for task, task_cls in classes.items():
+        accepted = set(inspect.signature(task_cls.__init__).parameters)
+
+        def __init__(self: Metric, *args: Any, _cls: type = task_cls, _acc: set[str] = accepted, **kwargs: Any) -> None:
+            bound = facade_params.bind(self, *args, **kwargs)
+            bound.apply_defaults()
+            arguments = dict(bound.arguments)
+            extra = arguments.pop("kwargs", {})
+            call = {k: v for k, v in arguments.items() if k in _acc and k != "self"}
+            _cls.__init__(self, **call, **extra)
+
+        qualname = f"_{facade.__name__}{task.capitalize()}"
+        made[task] = type(qualname, (facade, task_cls), {"__init__": __init__, "__module__": facade.__module__})
+        made[task].__qualname__ = qualname
+        made[task].__name__ = task_cls.__name__
+        namespace[qualname] = made[task]
+    facade._task_classes = made
+    facade._tasks = tuple(classes)
+
+
+def state_signature(update: Callable[..., Any], *args: Hashable) -> Hashable:
+    """The state signature of a metric: its update function and the state-changing arguments."""
+    return (update, *args)

@@ -1,0 +1,144 @@
+"""Negative predictive value classes: thin holders of the stat-scores states."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from torch import Tensor
+
+from calipers.classification._base import TaskFacade, register_tasks
+from calipers.classification.stat_scores import (
+    BinaryStatScoresBase,
+    MulticlassStatScoresBase,
+    MultilabelStatScoresBase,
+)
+from calipers.functional.classification.negative_predictive_value import _negative_predictive_value_compute
+from calipers.functional.classification.stat_scores import Average, MultidimAverage
+
+__all__ = [
+    "BinaryNegativePredictiveValue",
+    "MulticlassNegativePredictiveValue",
+    "MultilabelNegativePredictiveValue",
+    "NegativePredictiveValue",
+]
+
+
+class BinaryNegativePredictiveValue(BinaryStatScoresBase):
+    """Negative predictive value (tn / (tn + fn)) of binary predictions.
+
+    Arguments and value as :func:`~calipers.functional.classification.binary_negative_predictive_value`.
+
+    Example:
+        >>> import torch
+        >>> from calipers.classification import BinaryNegativePredictiveValue
+        >>> metric = BinaryNegativePredictiveValue()
+        >>> metric(torch.tensor([0.8, 0.2, 0.6, 0.1, 0.7]), torch.tensor([1, 0, 0, 1, 1]))
+        tensor(0.5000)
+    """
+
+    higher_is_better = None
+    plot_lower_bound = 0.0
+    plot_upper_bound = 1.0
+
+    def compute(self) -> Tensor:
+        """The value over every batch seen."""
+        return _negative_predictive_value_compute(
+            *self._final_state(), "binary", "binary", zero_division=self.zero_division, dtype=self.dtype
+        )
+
+
+class MulticlassNegativePredictiveValue(MulticlassStatScoresBase):
+    """Negative predictive value (tn / (tn + fn)) of multiclass predictions.
+
+    Arguments and value as :func:`~calipers.functional.classification.multiclass_negative_predictive_value`.
+
+    Example:
+        >>> import torch
+        >>> from calipers.classification import MulticlassNegativePredictiveValue
+        >>> metric = MulticlassNegativePredictiveValue(num_classes=3)
+        >>> metric(torch.tensor([2, 1, 0, 1, 1]), torch.tensor([2, 1, 0, 0, 2]))
+        tensor(0.8333)
+    """
+
+    higher_is_better = None
+    plot_lower_bound = 0.0
+    plot_upper_bound = 1.0
+    plot_legend_name = "Class"
+
+    def compute(self) -> Tensor:
+        """The value over every batch seen."""
+        return _negative_predictive_value_compute(
+            *self._final_state(),
+            self.average,
+            "multiclass",
+            top_k=self.top_k,
+            zero_division=self.zero_division,
+            dtype=self.dtype,
+        )
+
+
+class MultilabelNegativePredictiveValue(MultilabelStatScoresBase):
+    """Negative predictive value (tn / (tn + fn)) of multilabel predictions.
+
+    Arguments and value as :func:`~calipers.functional.classification.multilabel_negative_predictive_value`.
+
+    Example:
+        >>> import torch
+        >>> from calipers.classification import MultilabelNegativePredictiveValue
+        >>> metric = MultilabelNegativePredictiveValue(num_labels=2)
+        >>> metric(torch.tensor([[0.9, 0.2], [0.7, 0.6], [0.1, 0.8]]), torch.tensor([[1, 0], [0, 1], [0, 0]]))
+        tensor(1.)
+    """
+
+    higher_is_better = None
+    plot_lower_bound = 0.0
+    plot_upper_bound = 1.0
+    plot_legend_name = "Label"
+
+    def compute(self) -> Tensor:
+        """The value over every batch seen."""
+        return _negative_predictive_value_compute(
+            *self._final_state(), self.average, "multilabel", zero_division=self.zero_division, dtype=self.dtype
+        )
+
+
+class NegativePredictiveValue(TaskFacade):
+    """Negative predictive value (tn / (tn + fn)) of the given ``task`` (a task facade).
+
+    It is a :class:`BinaryNegativePredictiveValue`, :class:`MulticlassNegativePredictiveValue` or
+    :class:`MultilabelNegativePredictiveValue` that is also an ``NegativePredictiveValue`` (see
+    :mod:`calipers.classification._base`).
+
+    Example:
+        >>> import torch
+        >>> from calipers.classification import NegativePredictiveValue
+        >>> metric = NegativePredictiveValue(task="multiclass", num_classes=3)
+        >>> metric(torch.tensor([2, 1, 0, 1]), torch.tensor([2, 1, 0, 0]))
+        tensor(0.8750)
+    """
+
+    def __init__(
+        self,
+        task: Literal["binary", "multiclass", "multilabel"],
+        threshold: float = 0.5,
+        num_classes: int | None = None,
+        num_labels: int | None = None,
+        average: Average = "micro",
+        multidim_average: MultidimAverage = "global",
+        top_k: int | None = 1,
+        ignore_index: int | None = None,
+        validate_args: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)  # pragma: no cover - the task class's __init__ runs instead
+
+
+register_tasks(
+    NegativePredictiveValue,
+    {
+        "binary": BinaryNegativePredictiveValue,
+        "multiclass": MulticlassNegativePredictiveValue,
+        "multilabel": MultilabelNegativePredictiveValue,
+    },
+    globals(),
+)

@@ -1,0 +1,223 @@
+r"""Hamming distance (1 - accuracy), from the stat scores.
+
+Arguments are described in :mod:`calipers.functional.classification._inputs`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import torch
+from torch import Tensor
+
+from calipers.functional.classification._inputs import check_task, safe_divide
+from calipers.functional.classification.stat_scores import (
+    Average,
+    MultidimAverage,
+    _average_scores,
+    _binary_counts,
+    _multiclass_counts,
+    _multilabel_counts,
+    _sum_classes,
+)
+
+__all__ = ["binary_hamming_distance", "hamming_distance", "multiclass_hamming_distance", "multilabel_hamming_distance"]
+
+
+def _hamming_distance_compute(
+    tp: Tensor,
+    fp: Tensor,
+    tn: Tensor,
+    fn: Tensor,
+    average: Any,
+    task: str,
+    top_k: int = 1,
+    dtype: torch.dtype | None = None,
+) -> Tensor:
+    """Hamming distance from the stat scores: 1 - accuracy (per class for multiclass: 1 - tp / (tp + fn))."""
+    multilabel = task == "multilabel"
+    if average == "binary":
+        return 1 - safe_divide(tp + tn, tp + fp + tn + fn, dtype=dtype)
+    if average == "micro":
+        tp, fp, tn, fn = _sum_classes(tp, fp, tn, fn)
+        if multilabel:
+            return 1 - safe_divide(tp + tn, tp + fp + tn + fn, dtype=dtype)
+        return 1 - safe_divide(tp, tp + fn, dtype=dtype)
+    if multilabel:
+        score = 1 - safe_divide(tp + tn, tp + fp + tn + fn, dtype=dtype)
+    else:
+        score = 1 - safe_divide(tp, tp + fn, dtype=dtype)
+    return _average_scores(score, tp, fp, fn, average, multilabel, top_k)
+
+
+def binary_hamming_distance(
+    preds: Tensor,
+    target: Tensor,
+    threshold: float = 0.5,
+    multidim_average: MultidimAverage = "global",
+    ignore_index: int | None = None,
+    validate_args: bool = True,
+) -> Tensor:
+    """Hamming distance (the fraction of wrong labels) of binary predictions.
+
+    Args:
+        preds: ``(N, ...)`` probabilities, logits (see the logits rule) or 0/1 labels.
+        target: ``(N, ...)`` 0/1 labels.
+        threshold: see :mod:`calipers.functional.classification._inputs`.
+        multidim_average: see :mod:`calipers.functional.classification._inputs`.
+        ignore_index: see :mod:`calipers.functional.classification._inputs`.
+        validate_args: see :mod:`calipers.functional.classification._inputs`.
+
+    Returns:
+        A scalar, or ``(N,)`` with ``multidim_average="samplewise"``.
+
+    Example:
+        >>> import torch
+        >>> from calipers.functional.classification import binary_hamming_distance
+        >>> binary_hamming_distance(torch.tensor([0.8, 0.2, 0.6, 0.1, 0.7]), torch.tensor([1, 0, 0, 1, 1]))
+        tensor(0.4000)
+    """
+    counts = _binary_counts(
+        "binary_hamming_distance", preds, target, threshold, multidim_average, ignore_index, validate_args, 0
+    )
+    return _hamming_distance_compute(*counts, "binary", "binary")
+
+
+def multiclass_hamming_distance(
+    preds: Tensor,
+    target: Tensor,
+    num_classes: int,
+    average: Average = "macro",
+    top_k: int = 1,
+    multidim_average: MultidimAverage = "global",
+    ignore_index: int | None = None,
+    validate_args: bool = True,
+) -> Tensor:
+    """Hamming distance (the fraction of wrong labels) of multiclass predictions, per class and averaged by ``average``.
+
+    Args:
+        preds: ``(N, ...)`` labels or ``(N, C, ...)`` scores.
+        target: ``(N, ...)`` labels.
+        num_classes: see :mod:`calipers.functional.classification._inputs`.
+        average: see :mod:`calipers.functional.classification._inputs`.
+        top_k: see :mod:`calipers.functional.classification._inputs`.
+        multidim_average: see :mod:`calipers.functional.classification._inputs`.
+        ignore_index: see :mod:`calipers.functional.classification._inputs`.
+        validate_args: see :mod:`calipers.functional.classification._inputs`.
+
+    Returns:
+        A scalar, ``(C,)`` with ``average=None``; one more leading ``N`` with ``"samplewise"``.
+
+    Example:
+        >>> import torch
+        >>> from calipers.functional.classification import multiclass_hamming_distance
+        >>> multiclass_hamming_distance(torch.tensor([2, 1, 0, 1, 1]), torch.tensor([2, 1, 0, 0, 2]), num_classes=3)
+        tensor(0.3333)
+    """
+    counts = _multiclass_counts(
+        "multiclass_hamming_distance",
+        preds,
+        target,
+        num_classes,
+        top_k,
+        average,
+        multidim_average,
+        ignore_index,
+        validate_args,
+        0,
+    )
+    return _hamming_distance_compute(*counts, average, "multiclass", top_k=top_k)
+
+
+def multilabel_hamming_distance(
+    preds: Tensor,
+    target: Tensor,
+    num_labels: int,
+    threshold: float = 0.5,
+    average: Average = "macro",
+    multidim_average: MultidimAverage = "global",
+    ignore_index: int | None = None,
+    validate_args: bool = True,
+) -> Tensor:
+    """Hamming distance (the fraction of wrong labels) of multilabel predictions, per label and averaged by ``average``.
+
+    Args:
+        preds: ``(N, L, ...)`` probabilities, logits or 0/1 labels.
+        target: ``(N, L, ...)`` 0/1 labels.
+        num_labels: see :mod:`calipers.functional.classification._inputs`.
+        threshold: see :mod:`calipers.functional.classification._inputs`.
+        average: see :mod:`calipers.functional.classification._inputs`.
+        multidim_average: see :mod:`calipers.functional.classification._inputs`.
+        ignore_index: see :mod:`calipers.functional.classification._inputs`.
+        validate_args: see :mod:`calipers.functional.classification._inputs`.
+
+    Returns:
+        A scalar, ``(L,)`` with ``average=None``; one more leading ``N`` with ``"samplewise"``.
+
+    Example:
+        >>> import torch
+        >>> from calipers.functional.classification import multilabel_hamming_distance
+        >>> preds = torch.tensor([[0.9, 0.2], [0.7, 0.6], [0.1, 0.8]])
+        >>> multilabel_hamming_distance(preds, torch.tensor([[1, 0], [0, 1], [0, 0]]), num_labels=2)
+        tensor(0.3333)
+    """
+    counts = _multilabel_counts(
+        "multilabel_hamming_distance",
+        preds,
+        target,
+        num_labels,
+        threshold,
+        average,
+        multidim_average,
+        ignore_index,
+        validate_args,
+        0,
+    )
+    return _hamming_distance_compute(*counts, average, "multilabel")
+
+
+def hamming_distance(
+    preds: Tensor,
+    target: Tensor,
+    task: Literal["binary", "multiclass", "multilabel"],
+    threshold: float = 0.5,
+    num_classes: int | None = None,
+    num_labels: int | None = None,
+    average: Average = "micro",
+    multidim_average: MultidimAverage = "global",
+    top_k: int | None = 1,
+    ignore_index: int | None = None,
+    validate_args: bool = True,
+) -> Tensor:
+    """Hamming distance (the fraction of wrong labels) of the given ``task`` (dispatches on ``task``).
+
+    Example:
+        >>> import torch
+        >>> from calipers.functional.classification import hamming_distance
+        >>> hamming_distance(torch.tensor([2, 1, 0, 1]), torch.tensor([2, 1, 0, 0]), task="multiclass", num_classes=3)
+        tensor(0.2500)
+    """
+    check_task("hamming_distance", task)
+    if task == "binary":
+        return binary_hamming_distance(preds, target, threshold, multidim_average, ignore_index, validate_args)
+    if task == "multiclass":
+        return multiclass_hamming_distance(
+            preds,
+            target,
+            num_classes,  # type: ignore[arg-type]
+            average,
+            top_k,  # type: ignore[arg-type]
+            multidim_average,
+            ignore_index,
+            validate_args,
+        )
+    return multilabel_hamming_distance(
+        preds,
+        target,
+        num_labels,  # type: ignore[arg-type]
+        threshold,
+        average,
+        multidim_average,
+        ignore_index,
+        validate_args,
+    )

@@ -1,0 +1,439 @@
+"""Stat scores: true/false positives and negatives per class, the sufficient statistics of the whole family.
+
+Accuracy, precision, recall, F-beta, specificity, negative predictive value and Hamming distance are all functions of
+``(tp, fp, tn, fn)``. Each task counts them with one vectorised ``bincount`` (no loop over classes or samples, no host
+synchronisation): shapes are ``()`` (binary), ``(C,)`` (multiclass) or ``(L,)`` (multilabel) with
+``multidim_average="global"``, and one more leading sample dimension with ``"samplewise"``. Positions whose target
+equals ``ignore_index`` are left out of every count. Arguments are described in
+:mod:`calipers.functional.classification._inputs`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import torch
+from torch import Tensor
+
+from calipers.functional.classification._inputs import (
+    binary_format,
+    check_average,
+    check_binary_tensors,
+    check_ignore_index,
+    check_multiclass_tensors,
+    check_multidim_average,
+    check_multilabel_tensors,
+    check_num_classes,
+    check_num_labels,
+    check_task,
+    check_threshold,
+    check_top_k,
+    check_zero_division,
+    count_bins,
+    multiclass_format,
+    multilabel_format,
+    safe_divide,
+)
+
+__all__ = ["binary_stat_scores", "multiclass_stat_scores", "multilabel_stat_scores", "stat_scores"]
+
+Average = Literal["micro", "macro", "weighted", "none"] | None
+MultidimAverage = Literal["global", "samplewise"]
+Counts = tuple[Tensor, Tensor, Tensor, Tensor]
+
+
+# ---------------------------------------------------------------------------------------------- binary
+def _binary_stat_scores_arg_validation(
+    name: str, threshold: Any, multidim_average: Any, ignore_index: Any, zero_division: Any = 0
+) -> None:
+    """Check the arguments of a binary stat-scores metric."""
+    check_threshold(name, threshold)
+    check_multidim_average(name, multidim_average)
+    check_ignore_index(name, ignore_index)
+    check_zero_division(name, zero_division)
+
+
+def _four_counts(code: Tensor, valid: Tensor | None) -> Counts:
+    """Counts of ``code = 2 * target + pred`` per group: ``code`` is ``(G..., M)``, tp/fp/tn/fn are ``(G...)``.
+
+    The bins are laid out code-major (``code * groups + group``), so each returned count is a contiguous slice.
+    """
+    lead = code.shape[:-1]
+    groups = code[..., 0].numel() if code.ndim > 1 else 1
+    if groups > 1:
+        code = code * groups + torch.arange(groups, device=code.device).reshape(*lead, 1)
+    if valid is not None:
+        code = torch.where(valid, code, 4 * groups)
+    tn, fp, fn, tp = count_bins(code, 4 * groups).reshape(4, *lead).unbind(0)
+    return tp, fp, tn, fn
+
+
+def _binary_stat_scores_update(preds: Tensor, target: Tensor, valid: Tensor | None, multidim_average: str) -> Counts:
+    """``(tp, fp, tn, fn)`` of formatted binary inputs: 0-d tensors, or ``(N,)`` with ``"samplewise"``."""
+    counts = _four_counts(2 * target + preds, valid)
+    return counts if multidim_average == "samplewise" else tuple(c.reshape(()) for c in counts)  # type: ignore[return-value]
+
+
+def _binary_counts(
+    name: str,
+    preds: Tensor,
+    target: Tensor,
+    threshold: float,
+    multidim_average: str,
+    ignore_index: int | None,
+    validate_args: bool,
+    zero_division: float = 0,
+    check_args: bool = True,
+) -> Counts:
+    """Validate (arguments too unless ``check_args`` is False), format and count one batch of binary inputs."""
+    if validate_args:
+        if check_args:
+            _binary_stat_scores_arg_validation(name, threshold, multidim_average, ignore_index, zero_division)
+        check_binary_tensors(name, preds, target, multidim_average, ignore_index)
+    p, t, valid = binary_format(preds, target, threshold, ignore_index, multidim_average == "samplewise")
+    return _binary_stat_scores_update(p, t, valid, multidim_average)
+
+
+# ---------------------------------------------------------------------------------------------- multiclass
+def _multiclass_stat_scores_arg_validation(
+    name: str,
+    num_classes: Any,
+    top_k: Any = 1,
+    average: Any = "macro",
+    multidim_average: Any = "global",
+    ignore_index: Any = None,
+    zero_division: Any = 0,
+) -> None:
+    """Check the arguments of a multiclass stat-scores metric."""
+    check_num_classes(name, num_classes)
+    check_top_k(name, top_k, num_classes)
+    check_average(name, average)
+    check_multidim_average(name, multidim_average)
+    check_ignore_index(name, ignore_index)
+    check_zero_division(name, zero_division)
+
+
+def _multiclass_stat_scores_update(
+    preds: Tensor, target: Tensor, num_classes: int, multidim_average: str, ignore_index: int | None
+) -> Counts:
+    """``(tp, fp, tn, fn)`` of formatted ``(N, M)`` labels: ``(C,)``, or ``(N, C)`` with ``"samplewise"``.
+
+    One ``bincount`` gives, per group and class, the target count, the prediction count and the hits.
+    """
+    n = target.shape[0]
+    bins = n * num_classes
+    if n > 1:
+        offset = torch.arange(0, bins, num_classes, device=target.device).unsqueeze(1)
+        t, p = target + offset, preds + offset
+    else:
+        t, p = target, preds
+    hit = preds == target
+    if ignore_index is None:
+        index = torch.cat([t, p + bins, torch.where(hit, t + 2 * bins, 3 * bins)], dim=-1)
+    else:
+        valid = target != ignore_index
+        index = torch.cat([t, p + bins, t + 2 * bins], dim=-1)
+        index = torch.where(torch.cat([valid, valid, valid & hit], dim=-1), index, 3 * bins)
+    counts = count_bins(index, 3 * bins).reshape(3, n, num_classes)
+    in_target, in_preds, tp = counts.unbind(0)
+    fp, fn = in_preds - tp, in_target - tp
+    tn = in_target.sum(-1, keepdim=True) - in_target - fp
+    if multidim_average != "samplewise":
+        return tp[0], fp[0], tn[0], fn[0]
+    return tp, fp, tn, fn
+
+
+def _multiclass_counts(
+    name: str,
+    preds: Tensor,
+    target: Tensor,
+    num_classes: int,
+    top_k: int,
+    average: Any,
+    multidim_average: str,
+    ignore_index: int | None,
+    validate_args: bool,
+    zero_division: float = 0,
+    check_args: bool = True,
+) -> Counts:
+    """Validate (arguments too unless ``check_args`` is False), format and count one batch of multiclass inputs."""
+    if validate_args:
+        if check_args:
+            _multiclass_stat_scores_arg_validation(
+                name, num_classes, top_k, average, multidim_average, ignore_index, zero_division
+            )
+        check_multiclass_tensors(name, preds, target, num_classes, multidim_average, ignore_index, top_k)
+    p, t = multiclass_format(preds, target, top_k, multidim_average == "samplewise")
+    return _multiclass_stat_scores_update(p, t, num_classes, multidim_average, ignore_index)
+
+
+# ---------------------------------------------------------------------------------------------- multilabel
+def _multilabel_stat_scores_arg_validation(
+    name: str,
+    num_labels: Any,
+    threshold: Any = 0.5,
+    average: Any = "macro",
+    multidim_average: Any = "global",
+    ignore_index: Any = None,
+    zero_division: Any = 0,
+) -> None:
+    """Check the arguments of a multilabel stat-scores metric."""
+    check_num_labels(name, num_labels)
+    check_threshold(name, threshold)
+    check_average(name, average)
+    check_multidim_average(name, multidim_average)
+    check_ignore_index(name, ignore_index)
+    check_zero_division(name, zero_division)
+
+
+def _multilabel_stat_scores_update(
+    preds: Tensor, target: Tensor, valid: Tensor | None, multidim_average: str
+) -> Counts:
+    """``(tp, fp, tn, fn)`` of formatted ``(N, L, M)`` inputs: ``(L,)``, or ``(N, L)`` with ``"samplewise"``."""
+    counts = _four_counts(2 * target + preds, valid)
+    return counts if multidim_average == "samplewise" else tuple(c[0] for c in counts)  # type: ignore[return-value]
+
+
+def _multilabel_counts(
+    name: str,
+    preds: Tensor,
+    target: Tensor,
+    num_labels: int,
+    threshold: float,
+    average: Any,
+    multidim_average: str,
+    ignore_index: int | None,
+    validate_args: bool,
+    zero_division: float = 0,
+    check_args: bool = True,
+) -> Counts:
+    """Validate (arguments too unless ``check_args`` is False), format and count one batch of multilabel inputs."""
+    if validate_args:
+        if check_args:
+            _multilabel_stat_scores_arg_validation(
+                name, num_labels, threshold, average, multidim_average, ignore_index, zero_division
+            )
+        check_multilabel_tensors(name, preds, target, num_labels, multidim_average, ignore_index)
+    samplewise = multidim_average == "samplewise"
+    p, t, valid = multilabel_format(preds, target, num_labels, threshold, ignore_index, samplewise)
+    return _multilabel_stat_scores_update(p, t, valid, multidim_average)
+
+
+# ---------------------------------------------------------------------------------------------- reductions
+def _sum_classes(*stats: Tensor) -> tuple[Tensor, ...]:
+    """Sum each statistic over its class dimension (the last one); states loaded as ``(1,)`` sum the same way."""
+    return tuple(s.sum(-1) for s in stats)
+
+
+def _average_scores(
+    score: Tensor, tp: Tensor, fp: Tensor, fn: Tensor, average: Any, multilabel: bool, top_k: int = 1
+) -> Tensor:
+    """Reduce per-class scores (class dimension last) by ``average`` (``"macro"``, ``"weighted"``, ``"none"``).
+
+    ``"weighted"`` weights by the support ``tp + fn``. ``"macro"`` leaves out, for multiclass, the classes that never
+    occur (``tp + fp + fn == 0``; with ``top_k > 1``: ``tp + fn == 0``); multilabel macro averages every label.
+    """
+    if average is None or average == "none":
+        return score
+    if average == "weighted":
+        weights = (tp + fn).to(score.dtype)
+    elif multilabel:
+        weights = torch.ones_like(score)
+    else:
+        absent = (tp + fp + fn == 0) if top_k == 1 else (tp + fn == 0)
+        weights = (~absent).to(score.dtype)
+    return safe_divide(weights * score, weights.sum(-1, keepdim=True)).sum(-1)
+
+
+def _stat_scores_compute(
+    tp: Tensor, fp: Tensor, tn: Tensor, fn: Tensor, average: Any = "micro", multidim_average: str = "global"
+) -> Tensor:
+    """Stack ``[tp, fp, tn, fn, support]`` on a last dimension and reduce the classes by ``average``.
+
+    ``average="binary"`` keeps the stack as it is (binary statistics have no class dimension).
+    """
+    res = torch.stack([tp, fp, tn, fn, tp + fn], dim=-1)
+    if average == "binary":
+        return res
+    if average == "micro":
+        return res.sum(-2)
+    if average == "macro":
+        return res.float().mean(-2)
+    if average == "weighted":
+        weight = (tp + fn).float()
+        return (res * safe_divide(weight, weight.sum(-1, keepdim=True)).unsqueeze(-1)).sum(-2)
+    return res
+
+
+# ---------------------------------------------------------------------------------------------- public
+def binary_stat_scores(
+    preds: Tensor,
+    target: Tensor,
+    threshold: float = 0.5,
+    multidim_average: MultidimAverage = "global",
+    ignore_index: int | None = None,
+    validate_args: bool = True,
+) -> Tensor:
+    """``[tp, fp, tn, fn, support]`` of binary predictions.
+
+    Args:
+        preds: ``(N, ...)`` probabilities, logits (see the logits rule) or 0/1 labels.
+        target: ``(N, ...)`` 0/1 labels.
+        threshold: see :mod:`calipers.functional.classification._inputs`.
+        multidim_average: see :mod:`calipers.functional.classification._inputs`.
+        ignore_index: see :mod:`calipers.functional.classification._inputs`.
+        validate_args: see :mod:`calipers.functional.classification._inputs`.
+
+    Returns:
+        ``(5,)``, or ``(N, 5)`` with ``multidim_average="samplewise"``.
+
+    Example:
+        >>> import torch
+        >>> from calipers.functional.classification import binary_stat_scores
+        >>> binary_stat_scores(torch.tensor([0.8, 0.2, 0.6, 0.1]), torch.tensor([1, 0, 0, 1]))
+        tensor([1, 1, 1, 1, 2])
+    """
+    counts = _binary_counts(
+        "binary_stat_scores", preds, target, threshold, multidim_average, ignore_index, validate_args
+    )
+    return _stat_scores_compute(*counts, average="binary", multidim_average=multidim_average)
+
+
+def multiclass_stat_scores(
+    preds: Tensor,
+    target: Tensor,
+    num_classes: int,
+    average: Average = "macro",
+    top_k: int = 1,
+    multidim_average: MultidimAverage = "global",
+    ignore_index: int | None = None,
+    validate_args: bool = True,
+) -> Tensor:
+    """``[tp, fp, tn, fn, support]`` of multiclass predictions, per class or averaged.
+
+    Args:
+        preds: ``(N, ...)`` labels or ``(N, C, ...)`` scores.
+        target: ``(N, ...)`` labels.
+        num_classes: see :mod:`calipers.functional.classification._inputs`.
+        average: see :mod:`calipers.functional.classification._inputs`.
+        top_k: see :mod:`calipers.functional.classification._inputs`.
+        multidim_average: see :mod:`calipers.functional.classification._inputs`.
+        ignore_index: see :mod:`calipers.functional.classification._inputs`.
+        validate_args: see :mod:`calipers.functional.classification._inputs`.
+
+    Returns:
+        ``(5,)`` averaged or ``(C, 5)`` with ``average=None``; one more leading ``N`` with ``"samplewise"``.
+
+    Example:
+        >>> import torch
+        >>> from calipers.functional.classification import multiclass_stat_scores
+        >>> multiclass_stat_scores(torch.tensor([2, 1, 0, 1]), torch.tensor([2, 1, 0, 0]), num_classes=3, average=None)
+        tensor([[1, 0, 2, 1, 2],
+                [1, 1, 2, 0, 1],
+                [1, 0, 3, 0, 1]])
+    """
+    counts = _multiclass_counts(
+        "multiclass_stat_scores",
+        preds,
+        target,
+        num_classes,
+        top_k,
+        average,
+        multidim_average,
+        ignore_index,
+        validate_args,
+    )
+    return _stat_scores_compute(*counts, average=average, multidim_average=multidim_average)
+
+
+def multilabel_stat_scores(
+    preds: Tensor,
+    target: Tensor,
+    num_labels: int,
+    threshold: float = 0.5,
+    average: Average = "macro",
+    multidim_average: MultidimAverage = "global",
+    ignore_index: int | None = None,
+    validate_args: bool = True,
+) -> Tensor:
+    """``[tp, fp, tn, fn, support]`` of multilabel predictions, per label or averaged.
+
+    Args:
+        preds: ``(N, L, ...)`` probabilities, logits or 0/1 labels.
+        target: ``(N, L, ...)`` 0/1 labels.
+        num_labels: see :mod:`calipers.functional.classification._inputs`.
+        threshold: see :mod:`calipers.functional.classification._inputs`.
+        average: see :mod:`calipers.functional.classification._inputs`.
+        multidim_average: see :mod:`calipers.functional.classification._inputs`.
+        ignore_index: see :mod:`calipers.functional.classification._inputs`.
+        validate_args: see :mod:`calipers.functional.classification._inputs`.
+
+    Returns:
+        ``(5,)`` averaged or ``(L, 5)`` with ``average=None``; one more leading ``N`` with ``"samplewise"``.
+
+    Example:
+        >>> import torch
+        >>> from calipers.functional.classification import multilabel_stat_scores
+        >>> preds = torch.tensor([[0.9, 0.2], [0.7, 0.6]])
+        >>> multilabel_stat_scores(preds, torch.tensor([[1, 0], [0, 1]]), num_labels=2, average="micro")
+        tensor([2, 1, 1, 0, 2])
+    """
+    counts = _multilabel_counts(
+        "multilabel_stat_scores",
+        preds,
+        target,
+        num_labels,
+        threshold,
+        average,
+        multidim_average,
+        ignore_index,
+        validate_args,
+    )
+    return _stat_scores_compute(*counts, average=average, multidim_average=multidim_average)
+
+
+def stat_scores(
+    preds: Tensor,
+    target: Tensor,
+    task: Literal["binary", "multiclass", "multilabel"],
+    threshold: float = 0.5,
+    num_classes: int | None = None,
+    num_labels: int | None = None,
+    average: Average = "micro",
+    multidim_average: MultidimAverage = "global",
+    top_k: int | None = 1,
+    ignore_index: int | None = None,
+    validate_args: bool = True,
+) -> Tensor:
+    """Stat scores of the given ``task``: dispatches to the binary, multiclass or multilabel function.
+
+    Example:
+        >>> import torch
+        >>> from calipers.functional.classification import stat_scores
+        >>> stat_scores(torch.tensor([1, 0, 1]), torch.tensor([1, 1, 1]), task="binary")
+        tensor([2, 0, 0, 1, 3])
+    """
+    check_task("stat_scores", task)
+    if task == "binary":
+        return binary_stat_scores(preds, target, threshold, multidim_average, ignore_index, validate_args)
+    if task == "multiclass":
+        return multiclass_stat_scores(
+            preds,
+            target,
+            num_classes,
+            average,
+            top_k,
+            multidim_average,
+            ignore_index,
+            validate_args,  # type: ignore[arg-type]
+        )
+    return multilabel_stat_scores(
+        preds,
+        target,
+        num_labels,
+        threshold,
+        average,
+        multidim_average,
+        ignore_index,
+        validate_args,  # type: ignore[arg-type]
+    )
