@@ -57,6 +57,7 @@ class WrapperMetric(Metric):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.__dict__["_synced_children"] = []
+        self.register_load_state_dict_post_hook(_after_load)  # type: ignore[no-untyped-call]
 
     # ------------------------------------------------------------------ the wrapped metrics
     def _wrapped(self) -> list[tuple[str, Metric | MetricCollection]]:
@@ -207,6 +208,15 @@ class WrapperMetric(Metric):
         d["_computed"] = None
         d["_forward_cache"] = value
         return value
+
+
+def _after_load(module: Module, incompatible_keys: Any) -> None:
+    """After ``load_state_dict``: a wrapper whose wrapped metrics hold loaded states counts as updated."""
+    assert isinstance(module, WrapperMetric)
+    counts = [m._update_count for m in module.modules() if isinstance(m, Metric) and m is not module]
+    d = module.__dict__
+    d["_update_count"] = max([d["_update_count"], *counts])
+    d["_computed"] = None
 
 
 @contextmanager

@@ -131,6 +131,7 @@ class MultitaskWrapper(WrapperMetric):
             copy._prefix = self._check_arg(prefix, "prefix") or ""
         if postfix is not None:
             copy._postfix = self._check_arg(postfix, "postfix") or ""
+        copy.__dict__["_computed"] = None  # the cached value has the old keys
         return copy
 
     def plot(self, val: Any = None, axes: Sequence[Any] | None = None) -> list[Any]:

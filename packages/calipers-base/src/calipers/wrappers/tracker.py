@@ -144,6 +144,11 @@ class MetricTracker(ModuleList):
         from calipers.utilities.plot import plot_single_or_multi_val
 
         val = self.compute_all() if val is None else val
+        if isinstance(val, Tensor):  # one row per step: drawn as a series over the steps
+            val = list(val)
+        elif isinstance(val, dict):
+            steps = len(next(iter(val.values())))
+            val = [{k: v[i] for k, v in val.items()} for i in range(steps)]
         return plot_single_or_multi_val(val, ax=ax, name=type(self).__name__)
 
 
