@@ -1,0 +1,282 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from calipers.classification.calibration_error import (
+    BinaryCalibrationError,
+    CalibrationError,
+    MulticlassCalibrationError,
+)
+from calipers.functional.classification.calibration_error import (
+    binary_calibration_error,
+    calibration_error,
+    multiclass_calibration_error,
+)
+from calipers_testing import BadInput, MetricSpec, run_metric_tests
+
+_gen = torch.Generator().manual_seed(7)
+_SIZES = (9, 4, 1, 7)
+
+
+# Reference: binned calibration error written from Naeini et al. (2015) / Guo et al. (2017) in NumPy. Bins are
+# [k/n, (k+1)/n) and a confidence of exactly 1 has a bin of its own (the convention calipers documents).
+def _sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _softmax(x):
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _binned_error(conf, acc, n_bins, norm):
+    if conf.size == 0:
+        return np.nan
+    bins = np.searchsorted(np.linspace(0.0, 1.0, n_bins + 1), conf, side="right") - 1
+    gaps, weights = [], []
+    for b in np.unique(bins):
+        in_bin = bins == b
+        gaps.append(acc[in_bin].mean() - conf[in_bin].mean())
+        weights.append(in_bin.mean())
+    gaps, weights = np.abs(np.array(gaps)), np.array(weights)
+    if norm == "l1":
+        return float((weights * gaps).sum())
+    if norm == "l2":
+        return float(np.sqrt((weights * gaps**2).sum()))
+    return float(gaps.max())
+
+
+def _reference_binary(n_bins, norm, ignore_index=None):
+    def ref(preds, target):
+        p, t = preds.reshape(-1), target.reshape(-1)
+        if ignore_index is not None:
+            p, t = p[t != ignore_index], t[t != ignore_index]
+        if ((p < 0) | (p > 1)).any():
+            p = _sigmoid(p)
+        return _binned_error(p, t.astype(np.float64), n_bins, norm)
+
+    return ref
+
+
+def _reference_multiclass(n_bins, norm, ignore_index=None):
+    def ref(preds, target):
+        p = np.moveaxis(preds, 1, -1).reshape(-1, preds.shape[1])
+        t = target.reshape(-1)
+        if ignore_index is not None:
+            p, t = p[t != ignore_index], t[t != ignore_index]
+        if ((p < 0) | (p > 1)).any():
+            p = _softmax(p)
+        return _binned_error(p.max(axis=1), (p.argmax(axis=1) == t).astype(np.float64), n_bins, norm)
+
+    return ref
+
+
+def _binary_batches(logits=False, extra=(), ignore=False):
+    out = []
+    for n in _SIZES:
+        p = torch.randn(n, *extra, generator=_gen) * 3 if logits else torch.rand(n, *extra, generator=_gen)
+        t = torch.randint(0, 2, (n, *extra), generator=_gen)
+        if ignore:
+            t = torch.where(torch.rand(t.shape, generator=_gen) < 0.25, -1, t)
+        out.append((p, t))
+    return out
+
+
+def _multiclass_batches(num_classes, logits=False, extra=(), ignore=False):
+    out = []
+    for n in _SIZES:
+        x = torch.randn(n, num_classes, *extra, generator=_gen) * 2
+        p = x if logits else x.softmax(1)
+        t = torch.randint(0, num_classes, (n, *extra), generator=_gen)
+        if ignore:
+            t = torch.where(torch.rand(t.shape, generator=_gen) < 0.25, -1, t)
+        out.append((p, t))
+    return out
+
+
+# Confidences on bin edges, a confidence of 1, empty bins and ties.
+_EDGES = [
+    (torch.tensor([0.0, 0.25, 0.5, 1.0, 0.25]), torch.tensor([0, 1, 1, 1, 0])),
+    (torch.tensor([0.5, 0.5, 1.0]), torch.tensor([1, 0, 0])),
+]
+
+_BINARY_BAD = [
+    BadInput((torch.tensor([1, 0]), torch.tensor([1, 0])), TypeError, "`preds` must be a float tensor"),
+    BadInput((torch.rand(3), torch.tensor([1, 0])), ValueError, "`preds` must have the shape of `target`"),
+    BadInput((torch.rand(2), torch.tensor([1, 2])), ValueError, r"`target` values must be in \[0, 1\]"),
+    BadInput((torch.rand(2), torch.tensor([0.0, 1.0])), TypeError, "`target` must be an integer tensor"),
+]
+_MULTICLASS_BAD = [
+    BadInput((torch.tensor([1, 0]), torch.tensor([1, 0])), TypeError, "`preds` must be a float tensor"),
+    BadInput((torch.rand(2, 4), torch.tensor([1, 0])), ValueError, r"`preds.shape\[1\]` must be num_classes=3"),
+    BadInput((torch.rand(2), torch.tensor([1, 0])), ValueError, r"`preds` must have shape \(N, C, ...\)"),
+    BadInput((torch.rand(2, 3), torch.tensor([1, 3])), ValueError, r"`target` values must be in \[0, 2\]"),
+]
+
+SPECS = [
+    MetricSpec(
+        BinaryCalibrationError,
+        _reference_binary(10, "l1"),
+        _binary_batches(),
+        {"n_bins": 10},
+        binary_calibration_error,
+        bad_inputs=_BINARY_BAD,
+        id="binary-l1",
+    ),
+    MetricSpec(
+        BinaryCalibrationError,
+        _reference_binary(5, "l2"),
+        _binary_batches(logits=True, extra=(3,)),
+        {"n_bins": 5, "norm": "l2"},
+        binary_calibration_error,
+        batch_invariant=False,  # the logits rule is applied per batch
+        id="binary-l2-logits-3d",
+    ),
+    MetricSpec(
+        BinaryCalibrationError,
+        _reference_binary(4, "max", ignore_index=-1),
+        _binary_batches(ignore=True),
+        {"n_bins": 4, "norm": "max", "ignore_index": -1},
+        binary_calibration_error,
+        id="binary-max-ignore",
+    ),
+    MetricSpec(
+        BinaryCalibrationError, _reference_binary(4, "l1"), _EDGES, {"n_bins": 4}, binary_calibration_error, id="edges"
+    ),
+    MetricSpec(
+        BinaryCalibrationError,
+        _reference_binary(4, "max"),
+        _EDGES,
+        {"n_bins": 4, "norm": "max"},
+        binary_calibration_error,
+        id="edges-max",
+    ),
+    MetricSpec(
+        MulticlassCalibrationError,
+        _reference_multiclass(15, "l1"),
+        _multiclass_batches(3),
+        {"num_classes": 3},
+        multiclass_calibration_error,
+        bad_inputs=_MULTICLASS_BAD,
+        id="multiclass-l1",
+    ),
+    MetricSpec(
+        MulticlassCalibrationError,
+        _reference_multiclass(6, "max", ignore_index=-1),
+        _multiclass_batches(4, logits=True, extra=(2,), ignore=True),
+        {"num_classes": 4, "n_bins": 6, "norm": "max", "ignore_index": -1},
+        multiclass_calibration_error,
+        batch_invariant=False,
+        id="multiclass-max-logits-ignore",
+    ),
+    MetricSpec(
+        MulticlassCalibrationError,
+        _reference_multiclass(8, "l2"),
+        _multiclass_batches(5, logits=True),
+        {"num_classes": 5, "n_bins": 8, "norm": "l2"},
+        multiclass_calibration_error,
+        batch_invariant=False,
+        id="multiclass-l2-logits",
+    ),
+    MetricSpec(
+        CalibrationError,
+        _reference_binary(10, "l2"),
+        _binary_batches(),
+        {"task": "binary", "n_bins": 10, "norm": "l2"},
+        calibration_error,
+        id="task-binary",
+    ),
+    MetricSpec(
+        CalibrationError,
+        _reference_multiclass(5, "l1"),
+        _multiclass_batches(3),
+        {"task": "multiclass", "num_classes": 3, "n_bins": 5},
+        calibration_error,
+        ddp=False,  # same class as multiclass-l1
+        id="task-multiclass",
+    ),
+]
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
+def test_calibration_error_harness(spec):
+    run_metric_tests(spec)
+
+
+def test_facade_is_both_types():
+    metric = CalibrationError(task="multiclass", num_classes=3, n_bins=4)
+    assert isinstance(metric, CalibrationError)
+    assert isinstance(metric, MulticlassCalibrationError)
+    assert metric.n_bins == 4
+    assert isinstance(CalibrationError("binary"), BinaryCalibrationError)
+
+
+def test_states_are_fixed_size_bins():
+    metric = MulticlassCalibrationError(3, n_bins=7)
+    metric.persistent(True)
+    assert set(metric.state_dict()) == {"bin_counts", "bin_confidences", "bin_accuracies"}
+    for batch in _multiclass_batches(3):
+        metric.update(*batch)
+    assert all(v.shape == (8,) for v in metric.metric_state.values())
+    assert int(metric.bin_counts.sum()) == sum(_SIZES)
+
+
+def test_confidence_one_has_its_own_bin():
+    # 1.0 is not averaged with 0.8: |1 - 1| and |0 - 0.8| separately, weights 1/2 each.
+    value = binary_calibration_error(torch.tensor([0.8, 1.0]), torch.tensor([0, 1]), n_bins=2)
+    assert value.item() == pytest.approx(0.4)
+
+
+def test_no_samples_is_nan():
+    metric = BinaryCalibrationError(ignore_index=-1)
+    metric.update(torch.tensor([0.2, 0.7]), torch.tensor([-1, -1]))
+    assert torch.isnan(metric.compute())
+    assert torch.isnan(binary_calibration_error(torch.zeros(0), torch.zeros(0, dtype=torch.long)))
+
+
+def test_ignored_positions_do_not_decide_the_logits_rule():
+    # 5.0 is ignored, so the remaining values are probabilities (no sigmoid).
+    preds, target = torch.tensor([0.9, 0.1, 5.0]), torch.tensor([1, 0, -1])
+    assert binary_calibration_error(preds, target, n_bins=10, ignore_index=-1).item() == pytest.approx(0.1)
+
+
+def test_validate_args_false_gives_the_same_value():
+    preds, target = _multiclass_batches(4, logits=True)[0]
+    expected = multiclass_calibration_error(preds, target, 4)
+    torch.testing.assert_close(multiclass_calibration_error(preds, target, 4, validate_args=False), expected)
+    metric = MulticlassCalibrationError(4, validate_args=False)
+    metric.update(preds, target)
+    torch.testing.assert_close(metric.compute(), expected)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"n_bins": 0}, ValueError, "`n_bins` must be an int >= 1, got 0"),
+        ({"n_bins": 2.5}, TypeError, "`n_bins` must be an int >= 1, got 2.5"),
+        ({"norm": "l3"}, ValueError, r"`norm` must be one of \['l1', 'l2', 'max'\], got 'l3'"),
+        ({"ignore_index": "x"}, TypeError, "`ignore_index` must be None or an int"),
+    ],
+)
+def test_bad_arguments(kwargs, error, match):
+    with pytest.raises(error, match="BinaryCalibrationError: " + match):
+        BinaryCalibrationError(**kwargs)
+    with pytest.raises(error, match="MulticlassCalibrationError: " + match):
+        MulticlassCalibrationError(3, **kwargs)
+    with pytest.raises(error, match="binary_calibration_error: " + match):
+        binary_calibration_error(torch.rand(2), torch.tensor([0, 1]), **kwargs)
+
+
+def test_bad_task_and_num_classes():
+    with pytest.raises(ValueError, match=r"CalibrationError: `task` must be one of \['binary', 'multiclass'\]"):
+        CalibrationError(task="multilabel")
+    with pytest.raises(TypeError, match="`num_classes` must be an int >= 2, got None"):
+        CalibrationError(task="multiclass")
+    with pytest.raises(ValueError, match="`num_classes` must be an int >= 2, got 1"):
+        MulticlassCalibrationError(1)
+    with pytest.raises(ValueError, match=r"calibration_error: `task` must be one of"):
+        calibration_error(torch.rand(2), torch.tensor([0, 1]), task="multilabel")
+    with pytest.raises(TypeError, match="calibration_error: `num_classes` must be an int >= 2, got None"):
+        calibration_error(torch.rand(2, 3), torch.tensor([0, 1]), task="multiclass")
