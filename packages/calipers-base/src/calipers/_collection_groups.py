@@ -19,10 +19,22 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from calipers.compositional import CompositionalMetric
 from calipers.exceptions import MetricStateError
 from calipers.metric import Metric
 
-__all__ = ["auto_groups", "detach", "explicit_groups", "forward_group", "group_key", "is_leaf", "link"]
+__all__ = [
+    "auto_groups",
+    "detach",
+    "explicit_groups",
+    "flatten_values",
+    "forward_group",
+    "forward_groups",
+    "group_key",
+    "is_leaf",
+    "link",
+    "update_groups",
+]
 
 
 def is_leaf(metric: Metric) -> bool:
@@ -204,3 +216,78 @@ def _batch_values(
             ld["_is_synced"], ld["_cache"] = False, None
         for md, values_ in flags:
             md.update(values_)
+
+
+def update_groups(
+    members: Mapping[str, Metric], groups: Sequence[Sequence[str]], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> None:
+    """``MetricCollection.update``: the leader of each group, then the arithmetic members' operands.
+
+    An operand already updated (a member itself, or an operand of another member) is not updated again.
+    """
+    done: set[int] = set()
+    expressions = []
+    for group in groups:
+        leader = members[group[0]]
+        if isinstance(leader, CompositionalMetric):
+            expressions.append(leader)
+            continue
+        leader.update(*args, **leader._filter_kwargs(**kwargs))
+        done.update(id(members[name]) for name in group)
+    for expression in expressions:
+        for leaf in expression._leaves():
+            if id(leaf) not in done:
+                done.add(id(leaf))
+                leaf.update(*args, **leaf._filter_kwargs(**kwargs))
+        expression.__dict__["_update_count"] += 1
+        expression.__dict__["_computed"] = None
+
+
+def forward_groups(
+    members: Mapping[str, Metric], groups: Sequence[Sequence[str]], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> dict[str, Any]:
+    """``MetricCollection.forward``: batch values by member name, one ``forward`` per group and per operand."""
+    values: dict[str, Any] = {}
+    batch: dict[int, Any] = {}  # batch value by metric, for the operands of arithmetic members
+    expressions = []
+    for group in groups:
+        leader = members[group[0]]
+        if isinstance(leader, CompositionalMetric):
+            expressions.append((group[0], leader))
+            continue
+        filtered = leader._filter_kwargs(**kwargs)
+        if len(group) == 1:
+            results = [leader(*args, **filtered)]
+        else:
+            results = forward_group(leader, [members[n] for n in group[1:]], args, filtered)
+        for name, value in zip(group, results):
+            values[name] = batch[id(members[name])] = value
+    for name, expression in expressions:
+        for leaf in expression._leaves():
+            if id(leaf) not in batch:
+                batch[id(leaf)] = leaf(*args, **leaf._filter_kwargs(**kwargs))
+        d = expression.__dict__
+        d["_update_count"] += 1
+        d["_computed"] = None
+        values[name] = d["_forward_cache"] = expression._evaluate(lambda metric: batch[id(metric)])
+    return values
+
+
+def flatten_values(values: Mapping[str, Any], affixes: Mapping[str, tuple[str | None, str | None]]) -> dict[str, Any]:
+    """One flat dict of member values: dict values are spread, with their collection's prefix/postfix (``affixes``).
+
+    If any key then collides, the spread keys get their member's name (TorchMetrics' rule).
+    """
+    flat = [k for name, v in values.items() for k in (v if isinstance(v, dict) else [name])]
+    duplicates = len(flat) != len(set(flat))
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        if not isinstance(value, dict):
+            out[name] = value
+            continue
+        prefix, postfix = affixes.get(name, (None, None))
+        for key, v in value.items():
+            if duplicates:
+                key = f"{name.removeprefix(prefix or '').removesuffix(postfix or '')}_{key}"
+            out[f"{prefix or ''}{key}{postfix or ''}"] = v
+    return out

@@ -9,7 +9,15 @@ import torch
 from torch.nn import ModuleDict
 from typing_extensions import Self
 
-from calipers._collection_groups import auto_groups, detach, explicit_groups, forward_group, link
+from calipers._collection_groups import (
+    auto_groups,
+    detach,
+    explicit_groups,
+    flatten_values,
+    forward_groups,
+    link,
+    update_groups,
+)
 from calipers._tree_sync import sync_roots, synced
 from calipers.metric import Metric
 
@@ -108,7 +116,7 @@ class MetricCollection(ModuleDict):
                     raise TypeError(f"MetricCollection: metric names must be strings, got {name!r}.")
                 self._add_member(name, metrics[name], keyed=True)
         elif isinstance(metrics, (Sequence, MetricCollection)) and not isinstance(metrics, str):
-            items = [metrics] if isinstance(metrics, MetricCollection) else [*metrics, *additional_metrics]
+            items = [*([metrics] if isinstance(metrics, MetricCollection) else metrics), *additional_metrics]
             for metric in items:
                 self._add_member(None, metric, keyed=False)
         else:
@@ -136,12 +144,21 @@ class MetricCollection(ModuleDict):
     def _insert(self, name: str, metric: Metric) -> None:
         if name in self._modules:
             raise ValueError(f"MetricCollection: metric names must be unique, got {name!r} twice.")
+        self._check_name(name)
         self.add_module(name, metric)
+
+    def _check_name(self, name: str) -> None:
+        if not name or "." in name or (hasattr(self, name) and name not in self._modules):
+            raise ValueError(
+                "MetricCollection: metric names must be non-empty, without '.', and not an attribute of the "
+                f"collection, got {name!r}."
+            )
 
     def __setitem__(self, key: str, module: Metric) -> None:  # type: ignore[override]
         """Add (or replace) the metric ``key``; compute groups are formed again."""
         if not isinstance(module, Metric):
             raise TypeError(f"MetricCollection: every member must be a calipers Metric, got {type(module).__name__}.")
+        self._check_name(key)
         self.add_module(key, module)
         self._form_groups()
 
@@ -188,23 +205,17 @@ class MetricCollection(ModuleDict):
 
     # ------------------------------------------------------------------ the metric protocol
     def update(self, *args: Any, **kwargs: Any) -> None:
-        """Update one metric per compute group with the batch (keyword inputs filtered per metric)."""
-        for group in self._groups:
-            leader = self._modules[group[0]]
-            leader.update(*args, **leader._filter_kwargs(**kwargs))
+        """Update one metric per compute group with the batch (keyword inputs filtered per metric).
+
+        A metric that several members use (``total`` in ``total / n`` and ``total * 2``, or a member that is also
+        an operand) is updated once.
+        """
+        update_groups(self._modules, self._groups, args, kwargs)
         self._link()
 
     def forward(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
         """Update with the batch and return every metric's value on the batch alone (one update per group)."""
-        values: dict[str, Any] = {}
-        for group in self._groups:
-            leader = self._modules[group[0]]
-            filtered = leader._filter_kwargs(**kwargs)
-            if len(group) == 1:
-                values[group[0]] = leader(*args, **filtered)
-            else:
-                batch = forward_group(leader, [self._modules[n] for n in group[1:]], args, filtered)
-                values.update(zip(group, batch))
+        values = forward_groups(self._modules, self._groups, args, kwargs)
         self._detached = False
         return self._flatten({name: values[name] for name in self._modules})
 
@@ -229,21 +240,7 @@ class MetricCollection(ModuleDict):
         self._link()
 
     def _flatten(self, values: dict[str, Any]) -> dict[str, Any]:
-        """One flat dict: dict values are spread; if any key then collides, dict keys get their member's name."""
-        flat = [k for name, v in values.items() for k in (v if isinstance(v, dict) else [name])]
-        duplicates = len(flat) != len(set(flat))
-        out: dict[str, Any] = {}
-        for name, value in values.items():
-            if not isinstance(value, dict):
-                out[name] = value
-                continue
-            prefix, postfix = self._dict_affixes.get(name, (None, None))
-            for key, v in value.items():
-                if duplicates:
-                    stripped = name.removeprefix(prefix or "").removesuffix(postfix or "")
-                    key = f"{stripped}_{key}"
-                out[f"{prefix or ''}{key}{postfix or ''}"] = v
-        return {self._set_name(k): v for k, v in out.items()}
+        return {self._set_name(k): v for k, v in flatten_values(values, self._dict_affixes).items()}
 
     def _set_name(self, base: str) -> str:
         return f"{self.prefix or ''}{base}{self.postfix or ''}"

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from calipers_testing import assert_close
-from calipers_testing._collection_tasks import collection_case, rank_batches, tracker_case
+from calipers_testing._collection_tasks import collection_case, composed_case, rank_batches, tracker_case
 from calipers_testing.pool import get_pool
 
 
@@ -77,3 +77,28 @@ def test_collection_key_set_in_ddp_is_the_single_process_one():
     results = get_pool().run(collection_case, [("uneven", "update"), ("uneven", "update")])
     assert set(collection.compute()) == set(results[0]["value"])
     assert isinstance(results[0]["value"]["val/cat"], torch.Tensor)
+
+
+def test_arithmetic_and_step_synced_groups_in_a_collection():
+    results = get_pool().run(composed_case, [(), ()])
+    data = []
+    for rank in range(2):
+        gen = torch.Generator().manual_seed(700 + rank)
+        data.append([tuple(torch.randn(3 + rank, generator=gen).double().numpy() for _ in range(3)) for _ in range(2)])
+    x = np.concatenate([b[0] for rank in data for b in rank])
+    p = np.concatenate([b[1] for rank in data for b in rank])
+    t = np.concatenate([b[2] for rank in data for b in rank])
+    for res in results:
+        assert res["groups"] == {0: ["mad", "sad"], 1: ["minmax"], 2: ["ratio"], 3: ["twice"]}
+        assert res["total_updates"] == 2  # the shared operand saw each batch once
+        value = res["value"]
+        assert_close(value["ratio"], x.sum() / x.mean(), 1e-5, 1e-5)
+        assert_close(value["twice"], 2 * x.sum(), 1e-5, 1e-5)
+        assert_close(value["raw"], x.max() - x.min(), 1e-5, 1e-5)
+        assert_close(value["mad"], np.mean(np.abs(p - t)), 1e-5, 1e-5)
+        assert res["collectives"] <= 3
+        for i, batch in enumerate(res["batch_values"]):  # dist_sync_on_step: batch values over both ranks
+            bp = np.concatenate([data[r][i][1] for r in range(2)])
+            bt = np.concatenate([data[r][i][2] for r in range(2)])
+            assert_close(batch["mad"], np.mean(np.abs(bp - bt)), 1e-5, 1e-5)
+            assert_close(batch["sad"], np.sum(np.abs(bp - bt)), 1e-5, 1e-5)

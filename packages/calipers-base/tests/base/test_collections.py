@@ -146,6 +146,10 @@ def test_errors():
         MetricCollection({"a": MinMaxMetric(SumMetric()), "b": MinMaxMetric(SumMetric())}, compute_groups=[["a", "b"]])
     with pytest.raises(TypeError, match="must be a calipers Metric, got int"):
         MetricCollection([SumMetric()])["x"] = 3
+    with pytest.raises(ValueError, match="not an attribute of the collection, got 'double'"):
+        MetricCollection({"double": SumMetric()})
+    with pytest.raises(ValueError, match=r"without '\.', and not an attribute of the collection, got 'a\.b'"):
+        MetricCollection({"a.b": SumMetric()})
     with pytest.raises(TypeError, match="`together` must be a bool"):
         MetricCollection([SumMetric()]).plot(val={"SumMetric": torch.tensor(1.0)}, together=1)
 

@@ -18,7 +18,7 @@ from calipers_testing._ddp_tasks import _detach, count_collectives
 from calipers_testing.states import snapshot, snapshots_equal
 from calipers_testing.toy_metrics import MeanAbsDiff, PerClassMean, ScaledAbsDiff, SumAbsDiff
 
-__all__ = ["collection_case", "rank_batches", "ten_metric_collection", "tracker_case"]
+__all__ = ["collection_case", "composed_case", "rank_batches", "ten_metric_collection", "tracker_case"]
 
 
 def ten_metric_collection(**options: Any) -> MetricCollection:
@@ -118,3 +118,36 @@ def tracker_case(rank: int, world: int, steps: int) -> dict[str, Any]:
         value = tracker.compute_all()
     best = tracker.best_metric(return_step=True)
     return {"value": _detach(value), "collectives": sum(counts.values()), "best": best}
+
+
+def composed_case(rank: int, world: int) -> dict[str, Any]:
+    """A collection holding arithmetic between metrics (one operand shared by two expressions, one expression
+    inside a wrapper) and a compute group with ``dist_sync_on_step``: forward values are global batch values."""
+    from calipers.wrappers import MinMaxMetric
+
+    warnings.simplefilter("ignore")
+    total = SumMetric()
+    collection = MetricCollection(
+        {
+            "ratio": total / MeanMetric(),
+            "twice": total * 2,
+            "minmax": MinMaxMetric(MaxMetric() - MinMetric()),
+            "mad": MeanAbsDiff(dist_sync_on_step=True),
+            "sad": SumAbsDiff(dist_sync_on_step=True),
+        }
+    )
+    gen = torch.Generator().manual_seed(700 + rank)
+    batch_values = []
+    for _ in range(2):
+        n = 3 + rank
+        x, p, t = (torch.randn(n, generator=gen) for _ in range(3))
+        batch_values.append(_detach(collection(value=x, preds=p, target=t)))
+    with count_collectives() as counts:
+        value = collection.compute()
+    return {
+        "value": _detach(value),
+        "batch_values": batch_values,
+        "collectives": sum(counts.values()),
+        "groups": collection.compute_groups,
+        "total_updates": total.update_count,
+    }
