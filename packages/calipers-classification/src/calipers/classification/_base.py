@@ -39,6 +39,10 @@ class StatScoresState(Metric):
 
     is_differentiable = False
     full_state_update = False
+    tp: Tensor | list[Tensor]
+    fp: Tensor | list[Tensor]
+    tn: Tensor | list[Tensor]
+    fn: Tensor | list[Tensor]
     _samplewise: bool
     _size: tuple[int, ...]
 
@@ -92,11 +96,11 @@ class TaskFacade(Metric):
         if "_task_classes" in cls.__dict__:  # the public facade itself: pick the task's class
             task = kwargs["task"] if "task" in kwargs else (args[0] if args else None)
             check_task(cls.__name__, task, cls._tasks)
-            cls = cls._task_classes[task]
+            return super().__new__(cls._task_classes[str(task)])
         return super().__new__(cls)
 
 
-def register_tasks(facade: type[TaskFacade], classes: dict[str, type[Metric]], namespace: dict[str, Any]) -> None:
+def register_tasks(facade: Any, classes: dict[str, type[Metric]], namespace: dict[str, Any]) -> None:
     """Create the ``(task metric, facade)`` subclasses of ``facade`` and store them in the module ``namespace``."""
     facade_params = inspect.signature(facade.__init__)
     made: dict[str, type[Metric]] = {}
@@ -109,7 +113,7 @@ def register_tasks(facade: type[TaskFacade], classes: dict[str, type[Metric]], n
             arguments = dict(bound.arguments)
             extra = arguments.pop("kwargs", {})
             call = {k: v for k, v in arguments.items() if k in _acc and k != "self"}
-            _cls.__init__(self, **call, **extra)
+            _cls.__init__(self, **call, **extra)  # type: ignore[misc]
 
         qualname = f"_{facade.__name__}{task.capitalize()}"
         made[task] = type(qualname, (facade, task_cls), {"__init__": __init__, "__module__": facade.__module__})

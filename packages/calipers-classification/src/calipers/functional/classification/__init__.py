@@ -20,6 +20,11 @@ from calipers.functional.classification.average_precision import (
     multiclass_average_precision,
     multilabel_average_precision,
 )
+from calipers.functional.classification.calibration_error import (
+    binary_calibration_error,
+    calibration_error,
+    multiclass_calibration_error,
+)
 from calipers.functional.classification.cohen_kappa import (
     binary_cohen_kappa,
     cohen_kappa,
@@ -46,11 +51,22 @@ from calipers.functional.classification.f_beta import (
     multilabel_f1_score,
     multilabel_fbeta_score,
 )
+from calipers.functional.classification.group_fairness import (
+    binary_fairness,
+    binary_groups_stat_rates,
+    demographic_parity,
+    equal_opportunity,
+)
 from calipers.functional.classification.hamming import (
     binary_hamming_distance,
     hamming_distance,
     multiclass_hamming_distance,
     multilabel_hamming_distance,
+)
+from calipers.functional.classification.hinge import (
+    binary_hinge_loss,
+    hinge_loss,
+    multiclass_hinge_loss,
 )
 from calipers.functional.classification.jaccard import (
     binary_jaccard_index,
@@ -86,6 +102,11 @@ from calipers.functional.classification.precision_recall_curve import (
     multilabel_precision_recall_curve,
     precision_recall_curve,
 )
+from calipers.functional.classification.ranking import (
+    multilabel_coverage_error,
+    multilabel_ranking_average_precision,
+    multilabel_ranking_loss,
+)
 from calipers.functional.classification.roc import (
     binary_roc,
     multiclass_roc,
@@ -112,11 +133,15 @@ __all__ = [
     "binary_accuracy",
     "binary_auroc",
     "binary_average_precision",
+    "binary_calibration_error",
     "binary_cohen_kappa",
     "binary_confusion_matrix",
     "binary_f1_score",
+    "binary_fairness",
     "binary_fbeta_score",
+    "binary_groups_stat_rates",
     "binary_hamming_distance",
+    "binary_hinge_loss",
     "binary_jaccard_index",
     "binary_matthews_corrcoef",
     "binary_negative_predictive_value",
@@ -126,23 +151,29 @@ __all__ = [
     "binary_roc",
     "binary_specificity",
     "binary_stat_scores",
+    "calibration_error",
     "cohen_kappa",
     "confusion_matrix",
+    "demographic_parity",
+    "equal_opportunity",
     "exact_match",
     "f1_score",
     "fbeta_score",
     "hamming_distance",
+    "hinge_loss",
     "jaccard_index",
     "matthews_corrcoef",
     "multiclass_accuracy",
     "multiclass_auroc",
     "multiclass_average_precision",
+    "multiclass_calibration_error",
     "multiclass_cohen_kappa",
     "multiclass_confusion_matrix",
     "multiclass_exact_match",
     "multiclass_f1_score",
     "multiclass_fbeta_score",
     "multiclass_hamming_distance",
+    "multiclass_hinge_loss",
     "multiclass_jaccard_index",
     "multiclass_matthews_corrcoef",
     "multiclass_negative_predictive_value",
@@ -156,6 +187,7 @@ __all__ = [
     "multilabel_auroc",
     "multilabel_average_precision",
     "multilabel_confusion_matrix",
+    "multilabel_coverage_error",
     "multilabel_exact_match",
     "multilabel_f1_score",
     "multilabel_fbeta_score",
@@ -165,6 +197,8 @@ __all__ = [
     "multilabel_negative_predictive_value",
     "multilabel_precision",
     "multilabel_precision_recall_curve",
+    "multilabel_ranking_average_precision",
+    "multilabel_ranking_loss",
     "multilabel_recall",
     "multilabel_roc",
     "multilabel_specificity",

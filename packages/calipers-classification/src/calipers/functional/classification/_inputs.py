@@ -73,8 +73,10 @@ def _is_int(value: Any) -> bool:
 def check_choice(name: str, arg: str, value: Any, allowed: Sequence[Any]) -> None:
     """Raise ``ValueError`` unless ``value`` is one of ``allowed`` (listed sorted, ``None`` last, in the message)."""
     if not any(value is a or (a is not None and isinstance(value, str) and value == a) for a in allowed):
-        shown = sorted(str(a) for a in allowed if a is not None) + (["None"] if None in allowed else [])
-        raise ValueError(f"{name}: `{arg}` must be one of {shown}, got {value!r}.")
+        shown = ", ".join(
+            [repr(a) for a in sorted(str(a) for a in allowed if a is not None)] + ["None"] * (None in allowed)
+        )
+        raise ValueError(f"{name}: `{arg}` must be one of [{shown}], got {value!r}.")
 
 
 def check_task(name: str, task: Any, allowed: Sequence[str] = TASKS) -> None:

@@ -203,18 +203,18 @@ def accuracy(
             target,
             num_classes,
             average,
-            top_k,
+            top_k,  # type: ignore[arg-type]
             multidim_average,
             ignore_index,
-            validate_args,  # type: ignore[arg-type]
+            validate_args,
         )
     return multilabel_accuracy(
         preds,
         target,
-        num_labels,
+        num_labels,  # type: ignore[arg-type]
         threshold,
         average,
         multidim_average,
         ignore_index,
-        validate_args,  # type: ignore[arg-type]
+        validate_args,
     )

@@ -284,9 +284,9 @@ def confusion_matrix(
     return multilabel_confusion_matrix(
         preds,
         target,
-        num_labels,
+        num_labels,  # type: ignore[arg-type]
         threshold,
         normalize,
         ignore_index,
-        validate_args,  # type: ignore[arg-type]
+        validate_args,
     )

@@ -206,17 +206,17 @@ def exact_match(
         return multiclass_exact_match(
             preds,
             target,
-            num_classes,
+            num_classes,  # type: ignore[arg-type]
             multidim_average,
             ignore_index,
-            validate_args,  # type: ignore[arg-type]
+            validate_args,
         )
     return multilabel_exact_match(
         preds,
         target,
-        num_labels,
+        num_labels,  # type: ignore[arg-type]
         threshold,
         multidim_average,
         ignore_index,
-        validate_args,  # type: ignore[arg-type]
+        validate_args,
     )

@@ -208,19 +208,19 @@ def jaccard_index(
         return multiclass_jaccard_index(
             preds,
             target,
-            num_classes,
+            num_classes,  # type: ignore[arg-type]
             average,
             ignore_index,
             validate_args,
-            zero_division,  # type: ignore[arg-type]
+            zero_division,
         )
     return multilabel_jaccard_index(
         preds,
         target,
-        num_labels,
+        num_labels,  # type: ignore[arg-type]
         threshold,
         average,
         ignore_index,
         validate_args,
-        zero_division,  # type: ignore[arg-type]
+        zero_division,
     )

@@ -420,20 +420,20 @@ def stat_scores(
         return multiclass_stat_scores(
             preds,
             target,
-            num_classes,
+            num_classes,  # type: ignore[arg-type]
             average,
-            top_k,
+            top_k,  # type: ignore[arg-type]
             multidim_average,
             ignore_index,
-            validate_args,  # type: ignore[arg-type]
+            validate_args,
         )
     return multilabel_stat_scores(
         preds,
         target,
-        num_labels,
+        num_labels,  # type: ignore[arg-type]
         threshold,
         average,
         multidim_average,
         ignore_index,
-        validate_args,  # type: ignore[arg-type]
+        validate_args,
     )
