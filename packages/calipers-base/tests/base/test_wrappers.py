@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import pickle
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,6 +16,7 @@ import torchmetrics.aggregation as tma
 import torchmetrics.wrappers as tmw
 
 from calipers import CatMetric, MeanMetric, MetricCollection, SumMetric
+from calipers._collection_groups import flatten_values
 from calipers.exceptions import CalipersUserWarning
 from calipers.wrappers import (
     BinaryTargetTransformer,
@@ -249,3 +252,30 @@ def test_wrapper_metric_state_and_merge_errors():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert_close(fresh.compute(), [3.0, 3.0], 0, 0)
+
+
+def _wrapper_specs():
+    """The SPECS of the wrapper harness tests (loaded from the file next to this one)."""
+    path = Path(__file__).with_name("test_wrappers_harness.py")
+    loader = importlib.util.spec_from_file_location("_calipers_wrapper_specs", path)
+    module = importlib.util.module_from_spec(loader)
+    loader.loader.exec_module(module)
+    return module.SPECS
+
+
+_WRAPPER_SPECS = _wrapper_specs()
+
+
+@pytest.mark.parametrize("spec", _WRAPPER_SPECS, ids=lambda s: s.name)
+def test_every_wrapper_inside_a_collection_computes_what_it_computes_alone(spec):
+    alone = spec.make()
+    collection = MetricCollection({"w1": spec.make(), "w2": spec.make()})
+    for i, batch in enumerate(spec.batches):
+        if i % 2:
+            got, want = collection(*batch), flatten_values({"w1": alone(*batch), "w2": alone._forward_cache}, {})
+            assert_close(got, want, 1e-6, 1e-6, f"forward {i}")
+        else:
+            collection.update(*batch)
+            alone.update(*batch)
+    value = alone.compute()
+    assert_close(collection.compute(), flatten_values({"w1": value, "w2": value}, {}), 1e-6, 1e-6)
