@@ -7,6 +7,7 @@ ties in the ranking loss, groups absent from a batch and groups with an undefine
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import warnings
 
@@ -17,10 +18,12 @@ import calipers.classification.calibration_error as cal
 import calipers.classification.group_fairness as fair
 import calipers.classification.hinge as hin
 import calipers.classification.ranking as rank
-import calipers.functional.classification.calibration_error as fcal
 import calipers.functional.classification.group_fairness as ffair
 import calipers.functional.classification.hinge as fhin
 import calipers.functional.classification.ranking as frank
+
+# The package exports a function named like this module: take the module itself.
+fcal = importlib.import_module("calipers.functional.classification.calibration_error")
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

@@ -76,7 +76,7 @@ class BinaryCalibrationError(_CalibrationErrorState):
 
     Example:
         >>> import torch
-        >>> from calipers.classification.calibration_error import BinaryCalibrationError
+        >>> from calipers.classification import BinaryCalibrationError
         >>> metric = BinaryCalibrationError(n_bins=2, norm="l2")
         >>> metric(torch.tensor([0.25, 0.25, 0.55, 0.75, 0.75]), torch.tensor([0, 0, 1, 1, 1]))
         tensor(0.2918)
@@ -100,7 +100,7 @@ class MulticlassCalibrationError(_CalibrationErrorState):
 
     Example:
         >>> import torch
-        >>> from calipers.classification.calibration_error import MulticlassCalibrationError
+        >>> from calipers.classification import MulticlassCalibrationError
         >>> metric = MulticlassCalibrationError(num_classes=3, n_bins=3, norm="max")
         >>> preds = torch.tensor([[0.25, 0.20, 0.55], [0.55, 0.05, 0.40], [0.10, 0.30, 0.60], [0.90, 0.05, 0.05]])
         >>> metric(preds, torch.tensor([0, 1, 2, 0]))
@@ -131,7 +131,7 @@ class CalibrationError(TaskFacade):
 
     Example:
         >>> import torch
-        >>> from calipers.classification.calibration_error import CalibrationError
+        >>> from calipers.classification import CalibrationError
         >>> metric = CalibrationError(task="binary", n_bins=2)
         >>> metric(torch.tensor([0.25, 0.25, 0.55, 0.75, 0.75]), torch.tensor([0, 0, 1, 1, 1]))
         tensor(0.2900)

@@ -70,7 +70,7 @@ class BinaryGroupStatRates(_GroupStatScores):
 
     Example:
         >>> import torch
-        >>> from calipers.classification.group_fairness import BinaryGroupStatRates
+        >>> from calipers.classification import BinaryGroupStatRates
         >>> metric = BinaryGroupStatRates(num_groups=2)
         >>> preds, target = torch.tensor([0.9, 0.2, 0.7, 0.4]), torch.tensor([1, 0, 0, 1])
         >>> metric(preds, target, torch.tensor([0, 0, 1, 1]))
@@ -105,7 +105,7 @@ class BinaryFairness(_GroupStatScores):
 
     Example:
         >>> import torch
-        >>> from calipers.classification.group_fairness import BinaryFairness
+        >>> from calipers.classification import BinaryFairness
         >>> metric = BinaryFairness(num_groups=2)
         >>> preds, target = torch.tensor([0.9, 0.2, 0.7, 0.8]), torch.tensor([1, 1, 0, 1])
         >>> metric(preds, target, torch.tensor([0, 0, 1, 1]))

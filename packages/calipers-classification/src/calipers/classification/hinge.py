@@ -31,7 +31,7 @@ class BinaryHingeLoss(Metric):
 
     Example:
         >>> import torch
-        >>> from calipers.classification.hinge import BinaryHingeLoss
+        >>> from calipers.classification import BinaryHingeLoss
         >>> metric = BinaryHingeLoss()
         >>> metric(torch.tensor([0.25, 0.25, 0.55, 0.75, 0.75]), torch.tensor([0, 0, 1, 1, 1]))
         tensor(0.6900)
@@ -81,7 +81,7 @@ class MulticlassHingeLoss(Metric):
 
     Example:
         >>> import torch
-        >>> from calipers.classification.hinge import MulticlassHingeLoss
+        >>> from calipers.classification import MulticlassHingeLoss
         >>> metric = MulticlassHingeLoss(3, multiclass_mode="one-vs-all")
         >>> preds = torch.tensor([[0.25, 0.20, 0.55], [0.55, 0.05, 0.40], [0.10, 0.30, 0.60], [0.90, 0.05, 0.05]])
         >>> metric(preds, torch.tensor([0, 1, 2, 0]))
@@ -141,7 +141,7 @@ class HingeLoss(TaskFacade):
 
     Example:
         >>> import torch
-        >>> from calipers.classification.hinge import HingeLoss
+        >>> from calipers.classification import HingeLoss
         >>> metric = HingeLoss(task="multiclass", num_classes=3)
         >>> preds = torch.tensor([[0.25, 0.20, 0.55], [0.55, 0.05, 0.40], [0.10, 0.30, 0.60], [0.90, 0.05, 0.05]])
         >>> metric(preds, torch.tensor([0, 1, 2, 0]))

@@ -70,7 +70,7 @@ class MultilabelCoverageError(_RankingState):
 
     Example:
         >>> import torch
-        >>> from calipers.classification.ranking import MultilabelCoverageError
+        >>> from calipers.classification import MultilabelCoverageError
         >>> metric = MultilabelCoverageError(num_labels=3)
         >>> metric(torch.tensor([[0.9, 0.2, 0.6], [0.1, 0.8, 0.3]]), torch.tensor([[1, 0, 1], [1, 0, 0]]))
         tensor(2.5000)
@@ -90,7 +90,7 @@ class MultilabelRankingAveragePrecision(_RankingState):
 
     Example:
         >>> import torch
-        >>> from calipers.classification.ranking import MultilabelRankingAveragePrecision
+        >>> from calipers.classification import MultilabelRankingAveragePrecision
         >>> metric = MultilabelRankingAveragePrecision(num_labels=3)
         >>> metric(torch.tensor([[0.9, 0.2, 0.6], [0.1, 0.8, 0.3]]), torch.tensor([[1, 0, 1], [1, 0, 0]]))
         tensor(0.6667)
@@ -109,7 +109,7 @@ class MultilabelRankingLoss(_RankingState):
 
     Example:
         >>> import torch
-        >>> from calipers.classification.ranking import MultilabelRankingLoss
+        >>> from calipers.classification import MultilabelRankingLoss
         >>> metric = MultilabelRankingLoss(num_labels=3)
         >>> metric(torch.tensor([[0.9, 0.2, 0.6], [0.1, 0.8, 0.3]]), torch.tensor([[1, 0, 1], [1, 0, 0]]))
         tensor(0.5000)

@@ -155,7 +155,7 @@ def binary_calibration_error(
 
     Example:
         >>> import torch
-        >>> from calipers.functional.classification.calibration_error import binary_calibration_error
+        >>> from calipers.functional.classification import binary_calibration_error
         >>> preds = torch.tensor([0.25, 0.25, 0.55, 0.75, 0.75])
         >>> binary_calibration_error(preds, torch.tensor([0, 0, 1, 1, 1]), n_bins=2)
         tensor(0.2900)
@@ -197,7 +197,7 @@ def multiclass_calibration_error(
 
     Example:
         >>> import torch
-        >>> from calipers.functional.classification.calibration_error import multiclass_calibration_error
+        >>> from calipers.functional.classification import multiclass_calibration_error
         >>> preds = torch.tensor([[0.25, 0.20, 0.55], [0.55, 0.05, 0.40], [0.10, 0.30, 0.60], [0.90, 0.05, 0.05]])
         >>> multiclass_calibration_error(preds, torch.tensor([0, 1, 2, 0]), num_classes=3, n_bins=3)
         tensor(0.2000)
@@ -225,7 +225,7 @@ def calibration_error(
 
     Example:
         >>> import torch
-        >>> from calipers.functional.classification.calibration_error import calibration_error
+        >>> from calipers.functional.classification import calibration_error
         >>> preds = torch.tensor([0.25, 0.25, 0.55, 0.75, 0.75])
         >>> calibration_error(preds, torch.tensor([0, 0, 1, 1, 1]), task="binary", n_bins=2, norm="max")
         tensor(0.3167)

@@ -187,7 +187,7 @@ def binary_groups_stat_rates(
 
     Example:
         >>> import torch
-        >>> from calipers.functional.classification.group_fairness import binary_groups_stat_rates
+        >>> from calipers.functional.classification import binary_groups_stat_rates
         >>> preds, target = torch.tensor([0.9, 0.2, 0.7, 0.4]), torch.tensor([1, 0, 0, 1])
         >>> binary_groups_stat_rates(preds, target, torch.tensor([0, 0, 1, 1]), num_groups=2)
         {'group_0': tensor([0.5000, 0.0000, 0.5000, 0.0000]), 'group_1': tensor([0.0000, 0.5000, 0.0000, 0.5000])}
@@ -210,7 +210,7 @@ def demographic_parity(
 
     Example:
         >>> import torch
-        >>> from calipers.functional.classification.group_fairness import demographic_parity
+        >>> from calipers.functional.classification import demographic_parity
         >>> demographic_parity(torch.tensor([0.9, 0.2, 0.7, 0.8]), torch.tensor([0, 0, 1, 1]))
         {'DP_0_1': tensor(0.5000)}
     """
@@ -232,7 +232,7 @@ def equal_opportunity(
 
     Example:
         >>> import torch
-        >>> from calipers.functional.classification.group_fairness import equal_opportunity
+        >>> from calipers.functional.classification import equal_opportunity
         >>> preds, target = torch.tensor([0.9, 0.2, 0.7, 0.8]), torch.tensor([1, 1, 1, 1])
         >>> equal_opportunity(preds, target, torch.tensor([0, 0, 1, 1]))
         {'EO_0_1': tensor(0.5000)}
@@ -273,7 +273,7 @@ def binary_fairness(
 
     Example:
         >>> import torch
-        >>> from calipers.functional.classification.group_fairness import binary_fairness
+        >>> from calipers.functional.classification import binary_fairness
         >>> preds, target = torch.tensor([0.9, 0.2, 0.7, 0.8]), torch.tensor([1, 1, 0, 1])
         >>> binary_fairness(preds, target, torch.tensor([0, 0, 1, 1]))
         {'DP_0_1': tensor(0.5000), 'EO_0_1': tensor(0.5000)}

@@ -136,7 +136,7 @@ def binary_hinge_loss(
 
     Example:
         >>> import torch
-        >>> from calipers.functional.classification.hinge import binary_hinge_loss
+        >>> from calipers.functional.classification import binary_hinge_loss
         >>> binary_hinge_loss(torch.tensor([0.25, 0.25, 0.55, 0.75, 0.75]), torch.tensor([0, 0, 1, 1, 1]))
         tensor(0.6900)
     """
@@ -175,7 +175,7 @@ def multiclass_hinge_loss(
 
     Example:
         >>> import torch
-        >>> from calipers.functional.classification.hinge import multiclass_hinge_loss
+        >>> from calipers.functional.classification import multiclass_hinge_loss
         >>> preds = torch.tensor([[0.25, 0.20, 0.55], [0.55, 0.05, 0.40], [0.10, 0.30, 0.60], [0.90, 0.05, 0.05]])
         >>> multiclass_hinge_loss(preds, torch.tensor([0, 1, 2, 0]), num_classes=3)
         tensor(0.9125)
@@ -202,7 +202,7 @@ def hinge_loss(
 
     Example:
         >>> import torch
-        >>> from calipers.functional.classification.hinge import hinge_loss
+        >>> from calipers.functional.classification import hinge_loss
         >>> hinge_loss(torch.tensor([0.25, 0.55, 0.75]), torch.tensor([0, 1, 1]), task="binary", squared=True)
         tensor(0.6092)
     """

@@ -140,7 +140,7 @@ def multilabel_coverage_error(
 
     Example:
         >>> import torch
-        >>> from calipers.functional.classification.ranking import multilabel_coverage_error
+        >>> from calipers.functional.classification import multilabel_coverage_error
         >>> preds = torch.tensor([[0.9, 0.2, 0.6], [0.1, 0.8, 0.3]])
         >>> multilabel_coverage_error(preds, torch.tensor([[1, 0, 1], [1, 0, 0]]), num_labels=3)
         tensor(2.5000)
@@ -174,7 +174,7 @@ def multilabel_ranking_average_precision(
 
     Example:
         >>> import torch
-        >>> from calipers.functional.classification.ranking import multilabel_ranking_average_precision
+        >>> from calipers.functional.classification import multilabel_ranking_average_precision
         >>> preds = torch.tensor([[0.9, 0.2, 0.6], [0.1, 0.8, 0.3]])
         >>> multilabel_ranking_average_precision(preds, torch.tensor([[1, 0, 1], [1, 0, 0]]), num_labels=3)
         tensor(0.6667)
@@ -208,7 +208,7 @@ def multilabel_ranking_loss(
 
     Example:
         >>> import torch
-        >>> from calipers.functional.classification.ranking import multilabel_ranking_loss
+        >>> from calipers.functional.classification import multilabel_ranking_loss
         >>> preds = torch.tensor([[0.9, 0.2, 0.6], [0.1, 0.8, 0.3]])
         >>> multilabel_ranking_loss(preds, torch.tensor([[1, 0, 1], [1, 0, 0]]), num_labels=3)
         tensor(0.5000)
