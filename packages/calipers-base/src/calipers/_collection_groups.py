@@ -19,9 +19,10 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from calipers._state import fold_states
 from calipers.compositional import CompositionalMetric
 from calipers.exceptions import MetricStateError
-from calipers.metric import Metric
+from calipers.metric import Metric, _squeeze_scalars
 
 __all__ = [
     "auto_groups",
@@ -147,8 +148,25 @@ def detach(leader: Metric, followers: Sequence[Metric]) -> None:
         fd["_update_count"] = ld["_update_count"]
 
 
-def _detached(state: dict[str, Any]) -> dict[str, Any]:
-    return {n: v.detach() if isinstance(v, Tensor) else [t.detach() for t in v] for n, v in state.items()}
+def _fold(metric: Metric, batch: dict[str, Any]) -> None:
+    """Fold the batch states into the accumulated ones, as ``Metric.forward`` does (sums in place, lists extended).
+
+    The accumulated tensors are private to the group (``compute`` never returns a state itself), so in-place
+    folding is safe; the batch states are detached (a batch value may carry gradients, the states never do).
+    """
+    d = metric.__dict__
+    count = d["_update_count"]
+    for name, reduction in d["_reductions"].items():
+        glob, new = d[name], batch[name]
+        if reduction == "sum" and isinstance(glob, Tensor) and glob.dtype == new.dtype and glob.shape == new.shape:
+            d[name] = glob.add_(new.detach())
+        elif reduction == "cat" and isinstance(glob, list):
+            glob.extend(t.detach() for t in new)
+        else:
+            new = new.detach() if isinstance(new, Tensor) else [t.detach() for t in new]
+            d[name] = fold_states(glob, new, reduction, (float(count), 1.0))
+    d["_update_count"] = count + 1
+    d["_computed"] = None
 
 
 def forward_group(
@@ -157,7 +175,7 @@ def forward_group(
     """``forward`` of a whole group: one ``update`` on the batch, one ``compute`` per member, one fold.
 
     Returns the batch values, leader first. The accumulated states get the batch exactly as ``forward`` of the
-    leader alone would (``merge_state`` of the batch states, or a second ``update`` for metrics declaring
+    leader alone would (the batch states folded in, or a second ``update`` for metrics declaring
     ``full_state_update`` or states without a foldable reduction). A bad batch leaves the states unchanged.
     """
     d = leader.__dict__
@@ -175,29 +193,32 @@ def forward_group(
     finally:
         d.update(saved)
         d["_update_count"] = count
+        d["_computed"] = None
+        link(leader, followers)
     if fold:
-        leader.merge_state(_detached(batch))  # weighs mean states by update counts, as forward does
+        _fold(leader, batch)
+        link(leader, followers)
     d["_forward_cache"] = values[0]
-    link(leader, followers)
     for follower, value in zip(followers, values[1:]):
         follower.__dict__["_forward_cache"] = value
     return values
 
 
-_FLAGS = ("_to_sync", "_enable_grad", "_silence_compute_warning", "_update_count", "_computed")
-
-
 def _batch_values(
     leader: Metric, followers: Sequence[Metric], args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> tuple[list[Any], dict[str, Any]]:
-    members = [leader, *followers]
-    flags = [(m.__dict__, {k: m.__dict__[k] for k in _FLAGS}) for m in members]
+    """The leader updated on the batch alone, and every member computed on that state.
+
+    With ``dist_sync_on_step`` the batch state is synced first. The caller restores the leader's states and count,
+    and links the followers again.
+    """
     ld = leader.__dict__
-    grad = any(isinstance(a, Tensor) and a.requires_grad for a in (*args, *kwargs.values()))
+    grad_mode = ld["_enable_grad"]
+    grad = torch.is_grad_enabled() and any(isinstance(a, Tensor) and a.requires_grad for a in (*args, *kwargs.values()))
     synced = False
     try:
         leader._reset_states()
-        ld.update(_to_sync=False, _enable_grad=grad and torch.is_grad_enabled(), _update_count=0, _computed=None)
+        ld["_enable_grad"], ld["_update_count"] = grad, 0
         leader.update(*args, **kwargs)
         batch = {name: ld[name] for name in ld["_defaults"]}
         if ld["dist_sync_on_step"] and ld["distributed_available_fn"]():
@@ -205,17 +226,20 @@ def _batch_values(
             synced = True
         shared = {name: ld[name] for name in ld["_defaults"]}
         values = []
-        for member in members:
+        for member in (leader, *followers):  # unwrapped compute: a batch value needs no caching, warning or sync
             md = member.__dict__
             md.update(shared)
-            md.update(_to_sync=False, _silence_compute_warning=True, _update_count=1, _computed=None)
-            values.append(member.compute())
+            compute = type(member).compute
+            md["_in_compute"] = True
+            try:
+                values.append(_squeeze_scalars(getattr(compute, "__wrapped__", compute)(member)))
+            finally:
+                md["_in_compute"] = False
         return values, batch
     finally:
+        ld["_enable_grad"] = grad_mode
         if synced:
             ld["_is_synced"], ld["_cache"] = False, None
-        for md, values_ in flags:
-            md.update(values_)
 
 
 def update_groups(
@@ -232,7 +256,7 @@ def update_groups(
         if isinstance(leader, CompositionalMetric):
             expressions.append(leader)
             continue
-        leader.update(*args, **leader._filter_kwargs(**kwargs))
+        leader.update(*args, **(leader._filter_kwargs(**kwargs) if kwargs else kwargs))
         done.update(id(members[name]) for name in group)
     for expression in expressions:
         for leaf in expression._leaves():

@@ -180,6 +180,8 @@ class MetricCollection(ModuleDict):
             self._groups = [[name] for name in members]
         else:
             self._groups = explicit_groups(members, self._enable_compute_groups)
+        shared = [(members[g[0]], [members[n] for n in g[1:]]) for g in self._groups if len(g) > 1]
+        self.__dict__["_shared_groups"] = shared
         self._link()
 
     @property
@@ -187,21 +189,20 @@ class MetricCollection(ModuleDict):
         """The compute groups, ``{index: [member names]}`` (one entry per member when nothing is shared)."""
         return {i: list(group) for i, group in enumerate(self._groups)}
 
-    def _shared(self) -> Iterator[tuple[Metric, list[Metric]]]:
-        for group in self._groups:
-            if len(group) > 1:
-                yield self._modules[group[0]], [self._modules[n] for n in group[1:]]
+    def _shared(self) -> list[tuple[Metric, list[Metric]]]:
+        """``(leader, followers)`` of every group of several metrics."""
+        return self.__dict__["_shared_groups"]  # type: ignore[no-any-return]
 
     def _link(self) -> None:
         for leader, followers in self._shared():
             link(leader, followers)
-        self._detached = False
+        self.__dict__["_detached"] = False
 
     def _detach(self) -> None:
         if not self._detached:
             for leader, followers in self._shared():
                 detach(leader, followers)
-            self._detached = True
+            self.__dict__["_detached"] = True
 
     # ------------------------------------------------------------------ the metric protocol
     def update(self, *args: Any, **kwargs: Any) -> None:
@@ -216,7 +217,7 @@ class MetricCollection(ModuleDict):
     def forward(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
         """Update with the batch and return every metric's value on the batch alone (one update per group)."""
         values = forward_groups(self._modules, self._groups, args, kwargs)
-        self._detached = False
+        self.__dict__["_detached"] = False
         return self._flatten({name: values[name] for name in self._modules})
 
     def compute(self) -> dict[str, Any]:

@@ -13,6 +13,7 @@ __all__ = ["MODULES", "load"]
 MODULES: tuple[str, ...] = (
     "calipers_bench.workloads.base",
     "calipers_bench.workloads.base_sync",
+    "calipers_bench.workloads.base_collections",
     "calipers_bench.workloads.regression_correlation",
     "calipers_bench.workloads.regression_error",
 )
