@@ -280,3 +280,19 @@ def test_bad_task_and_num_classes():
         calibration_error(torch.rand(2), torch.tensor([0, 1]), task="multilabel")
     with pytest.raises(TypeError, match="calibration_error: `num_classes` must be an int >= 2, got None"):
         calibration_error(torch.rand(2, 3), torch.tensor([0, 1]), task="multiclass")
+
+
+@pytest.mark.parametrize("ignore_index", [None, -1])
+def test_update_without_validation_needs_no_host_sync(ignore_index):
+    # On the meta device any value-dependent host synchronisation (.item(), bool(), nonzero) raises.
+    for metric, preds, target in (
+        (BinaryCalibrationError(validate_args=False, ignore_index=ignore_index), torch.rand(8), torch.ones(8).long()),
+        (
+            MulticlassCalibrationError(3, validate_args=False, ignore_index=ignore_index),
+            torch.rand(8, 3),
+            torch.ones(8).long(),
+        ),
+    ):
+        metric.to("meta")
+        metric.update(preds.to("meta"), target.to("meta"))
+        assert metric.bin_counts.device.type == "meta"

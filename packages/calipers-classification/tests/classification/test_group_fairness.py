@@ -252,3 +252,17 @@ def test_bad_task():
         binary_fairness(torch.rand(2), torch.tensor([0, 1]), torch.tensor([0, 1]), task="parity")
     with pytest.raises(ValueError, match=r"demographic_parity: `groups` values must be non-negative, got -1"):
         demographic_parity(torch.rand(2), torch.tensor([0, -1]))
+
+
+@pytest.mark.parametrize("ignore_index", [None, -1])
+def test_update_without_validation_needs_no_host_sync(ignore_index):
+    # On the meta device any value-dependent host synchronisation (.item(), bool(), nonzero) raises.
+    preds, target = torch.rand(8, device="meta"), torch.ones(8, dtype=torch.long, device="meta")
+    groups = torch.zeros(8, dtype=torch.long, device="meta")
+    for metric in (BinaryFairness(3, ignore_index=ignore_index, validate_args=False), BinaryGroupStatRates(3)):
+        metric.validate_args = False
+        metric.to("meta")
+        metric.update(preds, target, groups)
+        assert metric.tp.device.type == "meta"
+    metric = BinaryFairness(3, task="demographic_parity", validate_args=False).to("meta")
+    metric.update(preds, None, groups)

@@ -232,3 +232,14 @@ def test_bad_mode_task_and_num_classes():
         HingeLoss(task="multiclass")
     with pytest.raises(TypeError, match="hinge_loss: `num_classes` must be an int >= 2, got None"):
         hinge_loss(torch.rand(2, 3), torch.tensor([0, 1]), task="multiclass")
+
+
+@pytest.mark.parametrize("ignore_index", [None, -1])
+@pytest.mark.parametrize("mode", ["crammer-singer", "one-vs-all"])
+def test_update_without_validation_needs_no_host_sync(ignore_index, mode):
+    # On the meta device any value-dependent host synchronisation (.item(), bool(), nonzero) raises.
+    metric = MulticlassHingeLoss(3, multiclass_mode=mode, ignore_index=ignore_index, validate_args=False).to("meta")
+    metric.update(torch.rand(8, 3, device="meta"), torch.ones(8, dtype=torch.long, device="meta"))
+    metric = BinaryHingeLoss(ignore_index=ignore_index, validate_args=False).to("meta")
+    metric.update(torch.rand(8, device="meta"), torch.ones(8, dtype=torch.long, device="meta"))
+    assert metric.measures.device.type == "meta"

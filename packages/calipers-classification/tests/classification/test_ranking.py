@@ -169,3 +169,12 @@ def test_bad_arguments(kind):
         cls(num_labels="3")
     with pytest.raises(TypeError, match=f"{fn.__name__}: `ignore_index` must be None or an int, got 0.5"):
         fn(torch.rand(2, 3), torch.ones(2, 3, dtype=torch.long), 3, ignore_index=0.5)
+
+
+@pytest.mark.parametrize("kind", list(_CLASSES))
+@pytest.mark.parametrize("ignore_index", [None, -1])
+def test_update_without_validation_needs_no_host_sync(kind, ignore_index):
+    # On the meta device any value-dependent host synchronisation (.item(), bool(), nonzero) raises.
+    metric = _CLASSES[kind][0](num_labels=4, ignore_index=ignore_index, validate_args=False).to("meta")
+    metric.update(torch.rand(8, 4, device="meta"), torch.ones(8, 4, dtype=torch.long, device="meta"))
+    assert metric.measure.device.type == "meta"

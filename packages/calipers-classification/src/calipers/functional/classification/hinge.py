@@ -101,7 +101,7 @@ def _hinge_loss_update(
     if squared:
         losses = losses.square()
     if valid is None:
-        return losses.sum(0), torch.tensor(target.shape[0], device=target.device)
+        return losses.sum(0), torch.full((), target.shape[0], device=target.device)
     keep = valid.unsqueeze(1) if losses.ndim == 2 else valid
     return torch.where(keep, losses, 0).sum(0), valid.sum()
 

@@ -69,7 +69,7 @@ def _coverage_error_update(scores: Tensor, relevant: Tensor, valid: Tensor) -> t
     lowest = torch.where(relevant, scores, torch.inf).amin(1, keepdim=True)
     coverage = ((scores >= lowest) & valid).sum(1)
     coverage = torch.where(relevant.any(1), coverage, 0)
-    return coverage.sum().to(_float(scores)), torch.tensor(scores.shape[0], device=scores.device)
+    return coverage.sum().to(_float(scores)), torch.full((), scores.shape[0], device=scores.device)
 
 
 def _ranking_average_precision_update(scores: Tensor, relevant: Tensor, valid: Tensor) -> tuple[Tensor, Tensor]:
@@ -80,7 +80,7 @@ def _ranking_average_precision_update(scores: Tensor, relevant: Tensor, valid: T
     n_rel, n_valid = relevant.sum(1), valid.sum(1)
     per_sample = ratio.sum(1) / n_rel.clamp(min=1).to(dtype)
     per_sample = torch.where((n_rel == 0) | (n_rel == n_valid), 1, per_sample)
-    return per_sample.sum(), torch.tensor(scores.shape[0], device=scores.device)
+    return per_sample.sum(), torch.full((), scores.shape[0], device=scores.device)
 
 
 def _ranking_loss_update(scores: Tensor, relevant: Tensor, valid: Tensor) -> tuple[Tensor, Tensor]:
@@ -91,7 +91,7 @@ def _ranking_loss_update(scores: Tensor, relevant: Tensor, valid: Tensor) -> tup
     wrong = torch.where(relevant, above_irrelevant, 0).sum(1).to(dtype)
     pairs = (relevant.sum(1) * irrelevant.sum(1)).to(dtype)
     per_sample = torch.where(pairs > 0, wrong / pairs.clamp(min=1), 0)
-    return per_sample.sum(), torch.tensor(scores.shape[0], device=scores.device)
+    return per_sample.sum(), torch.full((), scores.shape[0], device=scores.device)
 
 
 def _ranking_compute(measure: Tensor, total: Tensor) -> Tensor:
