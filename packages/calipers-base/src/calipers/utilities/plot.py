@@ -81,8 +81,8 @@ def plot_single_or_multi_val(
         >>> import torch
         >>> from calipers.utilities.plot import plot_single_or_multi_val
         >>> fig, ax = plot_single_or_multi_val(torch.tensor([0.2, 0.5, 0.4]), legend_name="Class", name="Recall")
-        >>> [line.get_label() for line in ax.get_lines()]
-        ['Class 0', 'Class 1', 'Class 2']
+        >>> ", ".join(line.get_label() for line in ax.get_lines())
+        'Class 0, Class 1, Class 2'
         >>> import matplotlib.pyplot as plt
         >>> plt.close(fig)
     """
@@ -188,8 +188,8 @@ def plot_confusion_matrix(
         >>> import torch
         >>> from calipers.utilities.plot import plot_confusion_matrix
         >>> fig, ax = plot_confusion_matrix(torch.tensor([[5, 1], [2, 7]]), labels=["cat", "dog"])
-        >>> [t.get_text() for t in ax.texts]
-        ['5', '1', '2', '7']
+        >>> " ".join(t.get_text() for t in ax.texts)
+        '5 1 2 7'
         >>> import matplotlib.pyplot as plt
         >>> plt.close(fig)
     """
