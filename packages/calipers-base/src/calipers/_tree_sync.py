@@ -31,10 +31,14 @@ def stateful_metrics(roots: Iterable[Module], skip: Iterable[Module] = ()) -> li
     off for its inner metric), is not synced already and has no user ``dist_sync_fn`` (such a metric syncs itself,
     state by state, in its own ``compute``). Each metric appears once, in the order of ``Module.modules()``.
     """
+    from calipers.collections import MetricCollection  # (a cycle at import time)
+
     seen = {id(m) for m in skip}
     out: list[Metric] = []
     for root in roots:
         for module in root.modules():
+            if isinstance(module, MetricCollection) and module._detached:  # group members hold copies: share
+                module._link()  # again, so that every rank syncs the same states, whatever it looked at locally
             if not isinstance(module, Metric) or id(module) in seen:
                 continue
             seen.add(id(module))

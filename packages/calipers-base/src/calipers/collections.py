@@ -230,6 +230,8 @@ class MetricCollection(ModuleDict):
 
     def _sync_members(self) -> list[Metric]:
         """The metrics whose states the batched sync carries: one per group, the metrics nested in it, its group."""
+        if self._detached:
+            self._link()
         shared = {id(leader): followers for leader, followers in self._shared()}
         chosen = [m for group in self._groups for m in sync_roots(self._modules[group[0]])]
         return chosen + [f for m in chosen for f in shared.get(id(m), [])]

@@ -7,7 +7,13 @@ import pytest
 import torch
 
 from calipers_testing import assert_close
-from calipers_testing._collection_tasks import collection_case, composed_case, rank_batches, tracker_case
+from calipers_testing._collection_tasks import (
+    collection_case,
+    composed_case,
+    detached_case,
+    rank_batches,
+    tracker_case,
+)
 from calipers_testing.pool import get_pool
 
 
@@ -102,3 +108,17 @@ def test_arithmetic_and_step_synced_groups_in_a_collection():
             bt = np.concatenate([data[r][i][2] for r in range(2)])
             assert_close(batch["mad"], np.mean(np.abs(bp - bt)), 1e-5, 1e-5)
             assert_close(batch["sad"], np.sum(np.abs(bp - bt)), 1e-5, 1e-5)
+
+
+def test_a_member_looked_at_on_one_rank_only_does_not_break_the_sync():
+    results = get_pool().run(detached_case, [(), ()])
+    p, t = [], []
+    for rank in range(2):
+        gen = torch.Generator().manual_seed(900 + rank)
+        p.append(torch.randn(4 + rank, generator=gen).double().numpy())
+        t.append(torch.randn(4 + rank, generator=gen).double().numpy())
+    diff = np.abs(np.concatenate(p) - np.concatenate(t))
+    expected = {"mad": diff.mean(), "sad": diff.sum()}
+    for res in results:
+        assert_close(res["values"], {"wrapped": {"task": expected}, "alone": expected}, 1e-5, 1e-5)
+        assert res["collectives"] <= 6  # one batched sync for the wrapper, one for the collection

@@ -18,7 +18,14 @@ from calipers_testing._ddp_tasks import _detach, count_collectives
 from calipers_testing.states import snapshot, snapshots_equal
 from calipers_testing.toy_metrics import MeanAbsDiff, PerClassMean, ScaledAbsDiff, SumAbsDiff
 
-__all__ = ["collection_case", "composed_case", "rank_batches", "ten_metric_collection", "tracker_case"]
+__all__ = [
+    "collection_case",
+    "composed_case",
+    "detached_case",
+    "rank_batches",
+    "ten_metric_collection",
+    "tracker_case",
+]
 
 
 def ten_metric_collection(**options: Any) -> MetricCollection:
@@ -151,3 +158,24 @@ def composed_case(rank: int, world: int) -> dict[str, Any]:
         "groups": collection.compute_groups,
         "total_updates": total.update_count,
     }
+
+
+def detached_case(rank: int, world: int) -> dict[str, Any]:
+    """Rank 0 looks at a group member (which hands it a copy of the group's states), rank 1 does not: the
+    collection, alone and inside a wrapper, must still sync the same states on both ranks."""
+    from calipers.wrappers import MultitaskWrapper
+
+    warnings.simplefilter("ignore")
+    inner = MetricCollection({"mad": MeanAbsDiff(), "sad": SumAbsDiff()})
+    wrapper = MultitaskWrapper({"task": inner})
+    alone = MetricCollection({"mad": MeanAbsDiff(), "sad": SumAbsDiff()})
+    gen = torch.Generator().manual_seed(900 + rank)
+    p, t = torch.randn(4 + rank, generator=gen), torch.randn(4 + rank, generator=gen)
+    wrapper.update({"task": p}, {"task": t})
+    alone.update(p, t)
+    if rank == 0:
+        inner["sad"]
+        alone["sad"]
+    with count_collectives() as counts:
+        values = {"wrapped": _detach(wrapper.compute()), "alone": _detach(alone.compute())}
+    return {"values": values, "collectives": sum(counts.values())}
