@@ -151,20 +151,27 @@ def detach(leader: Metric, followers: Sequence[Metric]) -> None:
 def _fold(metric: Metric, batch: dict[str, Any]) -> None:
     """Fold the batch states into the accumulated ones, as ``Metric.forward`` does (sums in place, lists extended).
 
-    The accumulated tensors are private to the group (``compute`` never returns a state itself), so in-place
-    folding is safe; the batch states are detached (a batch value may carry gradients, the states never do).
+    Out-of-place folds run first, so that one that raises leaves the accumulated states intact. The accumulated
+    tensors are private to the group (``compute`` never returns a state itself), so in-place folding is safe; the
+    batch states are detached (a batch value may carry gradients, the states never do).
     """
     d = metric.__dict__
     count = d["_update_count"]
+    folded: dict[str, Any] = {}
+    in_place: list[tuple[Any, Any]] = []
     for name, reduction in d["_reductions"].items():
         glob, new = d[name], batch[name]
-        if reduction == "sum" and isinstance(glob, Tensor) and glob.dtype == new.dtype and glob.shape == new.shape:
-            d[name] = glob.add_(new.detach())
-        elif reduction == "cat" and isinstance(glob, list):
-            glob.extend(t.detach() for t in new)
+        if (reduction == "sum" and isinstance(glob, Tensor) and glob.dtype == new.dtype and glob.shape == new.shape) or (reduction == "cat" and isinstance(glob, list)):
+            in_place.append((glob, new))
         else:
             new = new.detach() if isinstance(new, Tensor) else [t.detach() for t in new]
-            d[name] = fold_states(glob, new, reduction, (float(count), 1.0))
+            folded[name] = fold_states(glob, new, reduction, (float(count), 1.0))
+    for glob, new in in_place:
+        if isinstance(glob, Tensor):
+            glob.add_(new.detach())
+        else:
+            glob.extend(t.detach() for t in new)
+    d.update(folded)
     d["_update_count"] = count + 1
     d["_computed"] = None
 
