@@ -161,7 +161,8 @@ def _fold(metric: Metric, batch: dict[str, Any]) -> None:
     in_place: list[tuple[Any, Any]] = []
     for name, reduction in d["_reductions"].items():
         glob, new = d[name], batch[name]
-        if (reduction == "sum" and isinstance(glob, Tensor) and glob.dtype == new.dtype and glob.shape == new.shape) or (reduction == "cat" and isinstance(glob, list)):
+        summed = reduction == "sum" and isinstance(glob, Tensor) and glob.dtype == new.dtype
+        if (summed and glob.shape == new.shape) or (reduction == "cat" and isinstance(glob, list)):
             in_place.append((glob, new))
         else:
             new = new.detach() if isinstance(new, Tensor) else [t.detach() for t in new]
