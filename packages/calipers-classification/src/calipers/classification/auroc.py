@@ -170,4 +170,4 @@ class AUROC(TaskFacade):
         super().__init__(**kwargs)  # pragma: no cover - the task class's __init__ runs instead
 
 
-register_tasks(AUROC, {"binary": BinaryAUROC, "multiclass": MulticlassAUROC, "multilabel": MultilabelAUROC}, globals())  # type: ignore[type-abstract]
+register_tasks(AUROC, {"binary": BinaryAUROC, "multiclass": MulticlassAUROC, "multilabel": MultilabelAUROC}, globals())

@@ -158,7 +158,7 @@ class AveragePrecision(TaskFacade):
 
 
 register_tasks(
-    AveragePrecision,  # type: ignore[type-abstract]
+    AveragePrecision,
     {
         "binary": BinaryAveragePrecision,
         "multiclass": MulticlassAveragePrecision,

@@ -183,7 +183,7 @@ class PrecisionRecallCurve(TaskFacade):
 
 
 register_tasks(
-    PrecisionRecallCurve,  # type: ignore[type-abstract]
+    PrecisionRecallCurve,
     {
         "binary": BinaryPrecisionRecallCurve,
         "multiclass": MulticlassPrecisionRecallCurve,

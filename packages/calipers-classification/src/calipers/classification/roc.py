@@ -174,4 +174,4 @@ class ROC(TaskFacade):
         super().__init__(**kwargs)  # pragma: no cover - the task class's __init__ runs instead
 
 
-register_tasks(ROC, {"binary": BinaryROC, "multiclass": MulticlassROC, "multilabel": MultilabelROC}, globals())  # type: ignore[type-abstract]
+register_tasks(ROC, {"binary": BinaryROC, "multiclass": MulticlassROC, "multilabel": MultilabelROC}, globals())
