@@ -34,6 +34,18 @@ __all__ = ["StatScoresState", "TaskFacade", "register_tasks"]
 _STATS = ("tp", "fp", "tn", "fn")
 
 
+def _shared_buffer(tp: Tensor, fp: Tensor, tn: Tensor, fn: Tensor) -> Tensor | None:
+    """The contiguous ``(4, ...)`` tensor whose rows are exactly ``tp, fp, tn, fn`` in order, or ``None``."""
+    buf = tp._base
+    if buf is None or fp._base is not buf or tn._base is not buf or fn._base is not buf:
+        return None
+    if buf.shape[0] != 4 or buf.shape[1:] != tp.shape or not buf.is_contiguous():
+        return None
+    offset, n = buf.storage_offset(), tp.numel()
+    offsets = (tp.storage_offset(), fp.storage_offset(), tn.storage_offset(), fn.storage_offset())
+    return buf if offsets == (offset, offset + n, offset + 2 * n, offset + 3 * n) else None
+
+
 class StatScoresState(Metric):
     """Holder of the ``tp``/``fp``/``tn``/``fn`` states (see the module docstring); subclasses count and compute."""
 
@@ -55,22 +67,41 @@ class StatScoresState(Metric):
             else:
                 self.add_state(name, torch.zeros(size, dtype=torch.long), dist_reduce_fx="sum")
 
-    def _fold(self, tp: Tensor, fp: Tensor, tn: Tensor, fn: Tensor) -> None:
+    def _fold(self, stats: Tensor) -> None:
+        """Add a batch's stacked ``[tp, fp, tn, fn]`` to the states (or append them, samplewise).
+
+        The four global states are kept as the rows of one ``(4, size)`` buffer, so a batch costs one in-place add.
+        Whenever they are not (after ``reset``, ``load_state_dict``, a device move, a merge...), they are first
+        stacked into a new buffer; the state tensors stay ordinary tensors for everything else.
+        """
         d = self.__dict__
         if self._samplewise:
-            for name, value in zip(_STATS, (tp, fp, tn, fn)):
+            for name, value in zip(_STATS, stats):
                 d[name].append(value)
-        else:
-            for name, value in zip(_STATS, (tp, fp, tn, fn)):
-                d[name] += value
+            return
+        tp, fp, tn, fn = d["tp"], d["fp"], d["tn"], d["fn"]
+        buf = _shared_buffer(tp, fp, tn, fn)
+        if buf is None:
+            buf = torch.stack([tp, fp, tn, fn])
+            d["tp"], d["fp"], d["tn"], d["fn"] = buf.unbind(0)
+        buf.add_(stats.reshape(buf.shape))
 
-    def _final_state(self) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-        """The four states (0-d for binary), per-sample lists concatenated (``(0, ...)`` before any update)."""
+    def _final_state(self, dtype: torch.dtype | None = None) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """The four states (0-d for binary), per-sample lists concatenated (``(0, ...)`` before any update).
+
+        With ``dtype``, they are converted to it together (one conversion of the shared buffer when there is one).
+        """
         d = self.__dict__
         if not self._samplewise:
+            tp, fp, tn, fn = d["tp"], d["fp"], d["tn"], d["fn"]
+            buf = _shared_buffer(tp, fp, tn, fn)
+            if buf is None:
+                buf = torch.stack([tp, fp, tn, fn])
             if self._size == (1,):  # binary: 0-d counts
-                return d["tp"].reshape(()), d["fp"].reshape(()), d["tn"].reshape(()), d["fn"].reshape(())
-            return d["tp"], d["fp"], d["tn"], d["fn"]
+                buf = buf.reshape(4)
+            if dtype is not None:
+                buf = buf.to(dtype)
+            return buf[0], buf[1], buf[2], buf[3]
         out = []
         for name in _STATS:
             value = d[name]
@@ -79,6 +110,8 @@ class StatScoresState(Metric):
                 out.append(torch.zeros(shape, dtype=torch.long, device=self.device))
             else:
                 out.append(dim_zero_cat(value))
+        if dtype is not None:
+            out = [o.to(dtype) for o in out]
         return out[0], out[1], out[2], out[3]
 
 

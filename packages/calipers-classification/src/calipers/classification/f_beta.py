@@ -64,7 +64,12 @@ class BinaryFBetaScore(BinaryStatScoresBase):
     def compute(self) -> Tensor:
         """The value over every batch seen."""
         return _fbeta_compute(
-            *self._final_state(), "binary", "binary", beta=self.beta, zero_division=self.zero_division, dtype=self.dtype
+            *self._final_state(self.dtype),
+            "binary",
+            "binary",
+            beta=self.beta,
+            zero_division=self.zero_division,
+            dtype=self.dtype,
         )
 
 
@@ -115,7 +120,7 @@ class MulticlassFBetaScore(MulticlassStatScoresBase):
     def compute(self) -> Tensor:
         """The value over every batch seen."""
         return _fbeta_compute(
-            *self._final_state(),
+            *self._final_state(self.dtype),
             self.average,
             "multiclass",
             beta=self.beta,
@@ -171,7 +176,7 @@ class MultilabelFBetaScore(MultilabelStatScoresBase):
     def compute(self) -> Tensor:
         """The value over every batch seen."""
         return _fbeta_compute(
-            *self._final_state(),
+            *self._final_state(self.dtype),
             self.average,
             "multilabel",
             beta=self.beta,
@@ -251,7 +256,9 @@ class BinaryF1Score(BinaryStatScoresBase):
 
     def compute(self) -> Tensor:
         """The value over every batch seen."""
-        return _f1_compute(*self._final_state(), "binary", "binary", zero_division=self.zero_division, dtype=self.dtype)
+        return _f1_compute(
+            *self._final_state(self.dtype), "binary", "binary", zero_division=self.zero_division, dtype=self.dtype
+        )
 
 
 class MulticlassF1Score(MulticlassStatScoresBase):
@@ -297,7 +304,11 @@ class MulticlassF1Score(MulticlassStatScoresBase):
     def compute(self) -> Tensor:
         """The value over every batch seen."""
         return _f1_compute(
-            *self._final_state(), self.average, "multiclass", zero_division=self.zero_division, dtype=self.dtype
+            *self._final_state(self.dtype),
+            self.average,
+            "multiclass",
+            zero_division=self.zero_division,
+            dtype=self.dtype,
         )
 
 
@@ -344,7 +355,11 @@ class MultilabelF1Score(MultilabelStatScoresBase):
     def compute(self) -> Tensor:
         """The value over every batch seen."""
         return _f1_compute(
-            *self._final_state(), self.average, "multilabel", zero_division=self.zero_division, dtype=self.dtype
+            *self._final_state(self.dtype),
+            self.average,
+            "multilabel",
+            zero_division=self.zero_division,
+            dtype=self.dtype,
         )
 
 

@@ -82,7 +82,7 @@ class BinaryStatScoresBase(StatScoresState):
             d["validate_args"],
             check_args=False,
         )
-        self._fold(*counts)
+        self._fold(counts)
 
     def _state_signature(self) -> Hashable:
         return state_signature(_binary_stat_scores_update, self.threshold, self.multidim_average, self.ignore_index)
@@ -146,7 +146,7 @@ class MulticlassStatScoresBase(StatScoresState):
             d["validate_args"],
             check_args=False,
         )
-        self._fold(*counts)
+        self._fold(counts)
 
     def _state_signature(self) -> Hashable:
         return state_signature(
@@ -212,7 +212,7 @@ class MultilabelStatScoresBase(StatScoresState):
             d["validate_args"],
             check_args=False,
         )
-        self._fold(*counts)
+        self._fold(counts)
 
     def _state_signature(self) -> Hashable:
         return state_signature(

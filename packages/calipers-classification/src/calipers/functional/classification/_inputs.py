@@ -189,8 +189,12 @@ def check_multiclass_tensors(
     multidim_average: str = "global",
     ignore_index: int | None = None,
     top_k: int = 1,
+    target_values: bool = True,
 ) -> None:
-    """Check multiclass inputs: labels ``(N, ...)`` like ``target``, or float scores ``(N, C, ...)``."""
+    """Check multiclass inputs: labels ``(N, ...)`` like ``target``, or float scores ``(N, C, ...)``.
+
+    ``target_values=False`` skips the range check of the target values (for callers that check them on the way).
+    """
     _check_tensors(name, preds, target)
     if target.ndim == 0:
         raise ValueError(f"{name}: `target` must have at least one dimension (N, ...), got a scalar.")
@@ -227,7 +231,8 @@ def check_multiclass_tensors(
             f"{name}: `preds` must have the shape of `target` or one more dimension (N, C, ...), "
             f"got shapes {tuple(preds.shape)} and {tuple(target.shape)}."
         )
-    _check_values(name, "target", target, num_classes, ignore_index)
+    if target_values:
+        _check_values(name, "target", target, num_classes, ignore_index)
 
 
 def check_multilabel_tensors(
@@ -337,6 +342,6 @@ def count_bins(index: Tensor, size: int) -> Tensor:
 def safe_divide(num: Tensor, denom: Tensor, zero_division: float = 0.0, dtype: torch.dtype | None = None) -> Tensor:
     """``num / denom`` in a floating dtype (``dtype``, else the default), ``zero_division`` where ``denom`` is 0."""
     dtype = dtype or (num.dtype if num.is_floating_point() else torch.get_default_dtype())
-    num, denom = num.to(dtype), denom.to(dtype)
-    zero = denom == 0
-    return torch.where(zero, torch.full_like(num, float(zero_division)), num / torch.where(zero, 1, denom))
+    if num.dtype != dtype:
+        num = num.to(dtype)
+    return torch.where(denom == 0, zero_division, num / denom)

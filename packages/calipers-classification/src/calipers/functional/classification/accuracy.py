@@ -12,7 +12,7 @@ from typing import Any, Literal
 import torch
 from torch import Tensor
 
-from calipers.functional.classification._inputs import check_task, safe_divide
+from calipers.functional.classification._inputs import check_task
 from calipers.functional.classification.stat_scores import (
     Average,
     MultidimAverage,
@@ -20,6 +20,8 @@ from calipers.functional.classification.stat_scores import (
     _binary_counts,
     _multiclass_counts,
     _multilabel_counts,
+    _ratio,
+    _split,
     _sum_classes,
 )
 
@@ -39,15 +41,13 @@ def _accuracy_compute(
     """Accuracy from the stat scores (class dimension last; ``average="binary"`` for binary counts)."""
     multilabel = task == "multilabel"
     if average == "binary":
-        return safe_divide(tp + tn, tp + tn + fp + fn, dtype=dtype)
+        return _ratio(tp + tn, tp + tn + fp + fn, dtype=dtype)
     if average == "micro":
         tp, fp, tn, fn = _sum_classes(tp, fp, tn, fn)
         if multilabel:
-            return safe_divide(tp + tn, tp + tn + fp + fn, dtype=dtype)
-        return safe_divide(tp, tp + fn, dtype=dtype)
-    score = (
-        safe_divide(tp + tn, tp + tn + fp + fn, dtype=dtype) if multilabel else safe_divide(tp, tp + fn, dtype=dtype)
-    )
+            return _ratio(tp + tn, tp + tn + fp + fn, dtype=dtype)
+        return _ratio(tp, tp + fn, dtype=dtype)
+    score = _ratio(tp + tn, tp + tn + fp + fn, dtype=dtype) if multilabel else _ratio(tp, tp + fn, dtype=dtype)
     return _average_scores(score, tp, fp, fn, average, multilabel, top_k)
 
 
@@ -79,7 +79,7 @@ def binary_accuracy(
         tensor(0.5000)
     """
     counts = _binary_counts("binary_accuracy", preds, target, threshold, multidim_average, ignore_index, validate_args)
-    return _accuracy_compute(*counts, "binary", "binary")
+    return _accuracy_compute(*_split(counts, torch.get_default_dtype()), "binary", "binary")
 
 
 def multiclass_accuracy(
@@ -124,7 +124,7 @@ def multiclass_accuracy(
         ignore_index,
         validate_args,
     )
-    return _accuracy_compute(*counts, average, "multiclass", top_k)
+    return _accuracy_compute(*_split(counts, torch.get_default_dtype()), average, "multiclass", top_k)
 
 
 def multilabel_accuracy(
@@ -170,7 +170,7 @@ def multilabel_accuracy(
         ignore_index,
         validate_args,
     )
-    return _accuracy_compute(*counts, average, "multilabel")
+    return _accuracy_compute(*_split(counts, torch.get_default_dtype()), average, "multilabel")
 
 
 def accuracy(

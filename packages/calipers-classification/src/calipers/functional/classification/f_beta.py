@@ -13,7 +13,7 @@ from typing import Any, Literal
 import torch
 from torch import Tensor
 
-from calipers.functional.classification._inputs import check_task, safe_divide
+from calipers.functional.classification._inputs import check_task
 from calipers.functional.classification.stat_scores import (
     Average,
     MultidimAverage,
@@ -21,6 +21,8 @@ from calipers.functional.classification.stat_scores import (
     _binary_counts,
     _multiclass_counts,
     _multilabel_counts,
+    _ratio,
+    _split,
     _sum_classes,
 )
 
@@ -57,7 +59,7 @@ def _fbeta_compute(
     b2 = beta**2
 
     def score(tp: Tensor, fp: Tensor, fn: Tensor) -> Tensor:
-        return safe_divide((1 + b2) * tp, (1 + b2) * tp + b2 * fn + fp, zero_division, dtype)
+        return _ratio((1 + b2) * tp, (1 + b2) * tp + b2 * fn + fp, zero_division, dtype)
 
     if average == "binary":
         return score(tp, fp, fn)
@@ -107,7 +109,9 @@ def binary_fbeta_score(
     counts = _binary_counts(
         "binary_fbeta_score", preds, target, threshold, multidim_average, ignore_index, validate_args, zero_division
     )
-    return _fbeta_compute(*counts, "binary", "binary", beta=beta, zero_division=zero_division)
+    return _fbeta_compute(
+        *_split(counts, torch.get_default_dtype()), "binary", "binary", beta=beta, zero_division=zero_division
+    )
 
 
 def multiclass_fbeta_score(
@@ -160,7 +164,9 @@ def multiclass_fbeta_score(
         validate_args,
         zero_division,
     )
-    return _fbeta_compute(*counts, average, "multiclass", beta=beta, zero_division=zero_division)
+    return _fbeta_compute(
+        *_split(counts, torch.get_default_dtype()), average, "multiclass", beta=beta, zero_division=zero_division
+    )
 
 
 def multilabel_fbeta_score(
@@ -213,7 +219,9 @@ def multilabel_fbeta_score(
         validate_args,
         zero_division,
     )
-    return _fbeta_compute(*counts, average, "multilabel", beta=beta, zero_division=zero_division)
+    return _fbeta_compute(
+        *_split(counts, torch.get_default_dtype()), average, "multilabel", beta=beta, zero_division=zero_division
+    )
 
 
 def fbeta_score(
@@ -303,7 +311,7 @@ def binary_f1_score(
     counts = _binary_counts(
         "binary_f1_score", preds, target, threshold, multidim_average, ignore_index, validate_args, zero_division
     )
-    return _f1_compute(*counts, "binary", "binary", zero_division=zero_division)
+    return _f1_compute(*_split(counts, torch.get_default_dtype()), "binary", "binary", zero_division=zero_division)
 
 
 def multiclass_f1_score(
@@ -351,7 +359,7 @@ def multiclass_f1_score(
         validate_args,
         zero_division,
     )
-    return _f1_compute(*counts, average, "multiclass", zero_division=zero_division)
+    return _f1_compute(*_split(counts, torch.get_default_dtype()), average, "multiclass", zero_division=zero_division)
 
 
 def multilabel_f1_score(
@@ -400,7 +408,7 @@ def multilabel_f1_score(
         validate_args,
         zero_division,
     )
-    return _f1_compute(*counts, average, "multilabel", zero_division=zero_division)
+    return _f1_compute(*_split(counts, torch.get_default_dtype()), average, "multilabel", zero_division=zero_division)
 
 
 def f1_score(

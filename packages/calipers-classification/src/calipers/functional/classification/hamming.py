@@ -10,7 +10,7 @@ from typing import Any, Literal
 import torch
 from torch import Tensor
 
-from calipers.functional.classification._inputs import check_task, safe_divide
+from calipers.functional.classification._inputs import check_task
 from calipers.functional.classification.stat_scores import (
     Average,
     MultidimAverage,
@@ -18,6 +18,8 @@ from calipers.functional.classification.stat_scores import (
     _binary_counts,
     _multiclass_counts,
     _multilabel_counts,
+    _ratio,
+    _split,
     _sum_classes,
 )
 
@@ -37,16 +39,14 @@ def _hamming_distance_compute(
     """Hamming distance from the stat scores: 1 - accuracy (per class for multiclass: 1 - tp / (tp + fn))."""
     multilabel = task == "multilabel"
     if average == "binary":
-        return 1 - safe_divide(tp + tn, tp + fp + tn + fn, dtype=dtype)
+        return 1 - _ratio(tp + tn, tp + fp + tn + fn, dtype=dtype)
     if average == "micro":
         tp, fp, tn, fn = _sum_classes(tp, fp, tn, fn)
         if multilabel:
-            return 1 - safe_divide(tp + tn, tp + fp + tn + fn, dtype=dtype)
-        return 1 - safe_divide(tp, tp + fn, dtype=dtype)
-    if multilabel:
-        score = 1 - safe_divide(tp + tn, tp + fp + tn + fn, dtype=dtype)
-    else:
-        score = 1 - safe_divide(tp, tp + fn, dtype=dtype)
+            return 1 - _ratio(tp + tn, tp + fp + tn + fn, dtype=dtype)
+        return 1 - _ratio(tp, tp + fn, dtype=dtype)
+    accuracy = _ratio(tp + tn, tp + fp + tn + fn, dtype=dtype) if multilabel else _ratio(tp, tp + fn, dtype=dtype)
+    score = 1 - accuracy
     return _average_scores(score, tp, fp, fn, average, multilabel, top_k)
 
 
@@ -80,7 +80,7 @@ def binary_hamming_distance(
     counts = _binary_counts(
         "binary_hamming_distance", preds, target, threshold, multidim_average, ignore_index, validate_args, 0
     )
-    return _hamming_distance_compute(*counts, "binary", "binary")
+    return _hamming_distance_compute(*_split(counts, torch.get_default_dtype()), "binary", "binary")
 
 
 def multiclass_hamming_distance(
@@ -126,7 +126,7 @@ def multiclass_hamming_distance(
         validate_args,
         0,
     )
-    return _hamming_distance_compute(*counts, average, "multiclass", top_k=top_k)
+    return _hamming_distance_compute(*_split(counts, torch.get_default_dtype()), average, "multiclass", top_k=top_k)
 
 
 def multilabel_hamming_distance(
@@ -173,7 +173,7 @@ def multilabel_hamming_distance(
         validate_args,
         0,
     )
-    return _hamming_distance_compute(*counts, average, "multilabel")
+    return _hamming_distance_compute(*_split(counts, torch.get_default_dtype()), average, "multilabel")
 
 
 def hamming_distance(

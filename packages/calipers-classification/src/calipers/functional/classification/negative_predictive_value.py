@@ -13,7 +13,7 @@ from typing import Any, Literal
 import torch
 from torch import Tensor
 
-from calipers.functional.classification._inputs import check_task, safe_divide
+from calipers.functional.classification._inputs import check_task
 from calipers.functional.classification.stat_scores import (
     Average,
     MultidimAverage,
@@ -21,6 +21,8 @@ from calipers.functional.classification.stat_scores import (
     _binary_counts,
     _multiclass_counts,
     _multilabel_counts,
+    _ratio,
+    _split,
     _sum_classes,
 )
 
@@ -45,11 +47,11 @@ def _negative_predictive_value_compute(
 ) -> Tensor:
     """Negative predictive value from the stat scores: tn / (tn + fn)."""
     if average == "binary":
-        return safe_divide(tn, tn + fn, zero_division, dtype)
+        return _ratio(tn, tn + fn, zero_division, dtype)
     if average == "micro":
         tn_sum, fn_sum = _sum_classes(tn, fn)
-        return safe_divide(tn_sum, tn_sum + fn_sum, zero_division, dtype)
-    score = safe_divide(tn, tn + fn, zero_division, dtype)
+        return _ratio(tn_sum, tn_sum + fn_sum, zero_division, dtype)
+    score = _ratio(tn, tn + fn, zero_division, dtype)
     return _average_scores(score, tp, fp, fn, average, task == "multilabel", top_k)
 
 
@@ -92,7 +94,9 @@ def binary_negative_predictive_value(
         validate_args,
         zero_division,
     )
-    return _negative_predictive_value_compute(*counts, "binary", "binary", zero_division=zero_division)
+    return _negative_predictive_value_compute(
+        *_split(counts, torch.get_default_dtype()), "binary", "binary", zero_division=zero_division
+    )
 
 
 def multiclass_negative_predictive_value(
@@ -141,7 +145,9 @@ def multiclass_negative_predictive_value(
         validate_args,
         zero_division,
     )
-    return _negative_predictive_value_compute(*counts, average, "multiclass", top_k=top_k, zero_division=zero_division)
+    return _negative_predictive_value_compute(
+        *_split(counts, torch.get_default_dtype()), average, "multiclass", top_k=top_k, zero_division=zero_division
+    )
 
 
 def multilabel_negative_predictive_value(
@@ -190,7 +196,9 @@ def multilabel_negative_predictive_value(
         validate_args,
         zero_division,
     )
-    return _negative_predictive_value_compute(*counts, average, "multilabel", zero_division=zero_division)
+    return _negative_predictive_value_compute(
+        *_split(counts, torch.get_default_dtype()), average, "multilabel", zero_division=zero_division
+    )
 
 
 def negative_predictive_value(

@@ -13,7 +13,7 @@ from typing import Any, Literal
 import torch
 from torch import Tensor
 
-from calipers.functional.classification._inputs import check_task, safe_divide
+from calipers.functional.classification._inputs import check_task
 from calipers.functional.classification.stat_scores import (
     Average,
     MultidimAverage,
@@ -21,6 +21,8 @@ from calipers.functional.classification.stat_scores import (
     _binary_counts,
     _multiclass_counts,
     _multilabel_counts,
+    _ratio,
+    _split,
     _sum_classes,
 )
 
@@ -51,11 +53,11 @@ def _precision_recall_compute(
     """Precision (``stat="precision"``: tp / (tp + fp)) or recall (tp / (tp + fn)) from the stat scores."""
     other = fp if stat == "precision" else fn
     if average == "binary":
-        return safe_divide(tp, tp + other, zero_division, dtype)
+        return _ratio(tp, tp + other, zero_division, dtype)
     if average == "micro":
         tp_sum, other_sum = _sum_classes(tp, other)
-        return safe_divide(tp_sum, tp_sum + other_sum, zero_division, dtype)
-    score = safe_divide(tp, tp + other, zero_division, dtype)
+        return _ratio(tp_sum, tp_sum + other_sum, zero_division, dtype)
+    score = _ratio(tp, tp + other, zero_division, dtype)
     return _average_scores(score, tp, fp, fn, average, task == "multilabel", top_k)
 
 
@@ -103,7 +105,9 @@ def binary_precision(
     counts = _binary_counts(
         "binary_precision", preds, target, threshold, multidim_average, ignore_index, validate_args, zero_division
     )
-    return _precision_compute(*counts, "binary", "binary", zero_division=zero_division)
+    return _precision_compute(
+        *_split(counts, torch.get_default_dtype()), "binary", "binary", zero_division=zero_division
+    )
 
 
 def multiclass_precision(
@@ -151,7 +155,9 @@ def multiclass_precision(
         validate_args,
         zero_division,
     )
-    return _precision_compute(*counts, average, "multiclass", top_k=top_k, zero_division=zero_division)
+    return _precision_compute(
+        *_split(counts, torch.get_default_dtype()), average, "multiclass", top_k=top_k, zero_division=zero_division
+    )
 
 
 def multilabel_precision(
@@ -200,7 +206,9 @@ def multilabel_precision(
         validate_args,
         zero_division,
     )
-    return _precision_compute(*counts, average, "multilabel", zero_division=zero_division)
+    return _precision_compute(
+        *_split(counts, torch.get_default_dtype()), average, "multilabel", zero_division=zero_division
+    )
 
 
 def precision(
@@ -285,7 +293,7 @@ def binary_recall(
     counts = _binary_counts(
         "binary_recall", preds, target, threshold, multidim_average, ignore_index, validate_args, zero_division
     )
-    return _recall_compute(*counts, "binary", "binary", zero_division=zero_division)
+    return _recall_compute(*_split(counts, torch.get_default_dtype()), "binary", "binary", zero_division=zero_division)
 
 
 def multiclass_recall(
@@ -333,7 +341,9 @@ def multiclass_recall(
         validate_args,
         zero_division,
     )
-    return _recall_compute(*counts, average, "multiclass", top_k=top_k, zero_division=zero_division)
+    return _recall_compute(
+        *_split(counts, torch.get_default_dtype()), average, "multiclass", top_k=top_k, zero_division=zero_division
+    )
 
 
 def multilabel_recall(
@@ -382,7 +392,9 @@ def multilabel_recall(
         validate_args,
         zero_division,
     )
-    return _recall_compute(*counts, average, "multilabel", zero_division=zero_division)
+    return _recall_compute(
+        *_split(counts, torch.get_default_dtype()), average, "multilabel", zero_division=zero_division
+    )
 
 
 def recall(

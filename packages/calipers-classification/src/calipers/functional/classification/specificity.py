@@ -12,7 +12,7 @@ from typing import Any, Literal
 import torch
 from torch import Tensor
 
-from calipers.functional.classification._inputs import check_task, safe_divide
+from calipers.functional.classification._inputs import check_task
 from calipers.functional.classification.stat_scores import (
     Average,
     MultidimAverage,
@@ -20,6 +20,8 @@ from calipers.functional.classification.stat_scores import (
     _binary_counts,
     _multiclass_counts,
     _multilabel_counts,
+    _ratio,
+    _split,
     _sum_classes,
 )
 
@@ -37,11 +39,11 @@ def _specificity_compute(
 ) -> Tensor:
     """Specificity from the stat scores: tn / (tn + fp)."""
     if average == "binary":
-        return safe_divide(tn, tn + fp, dtype=dtype)
+        return _ratio(tn, tn + fp, dtype=dtype)
     if average == "micro":
         tn_sum, fp_sum = _sum_classes(tn, fp)
-        return safe_divide(tn_sum, tn_sum + fp_sum, dtype=dtype)
-    return _average_scores(safe_divide(tn, tn + fp, dtype=dtype), tp, fp, fn, average, task == "multilabel")
+        return _ratio(tn_sum, tn_sum + fp_sum, dtype=dtype)
+    return _average_scores(_ratio(tn, tn + fp, dtype=dtype), tp, fp, fn, average, task == "multilabel")
 
 
 def binary_specificity(
@@ -74,7 +76,7 @@ def binary_specificity(
     counts = _binary_counts(
         "binary_specificity", preds, target, threshold, multidim_average, ignore_index, validate_args, 0
     )
-    return _specificity_compute(*counts, "binary", "binary")
+    return _specificity_compute(*_split(counts, torch.get_default_dtype()), "binary", "binary")
 
 
 def multiclass_specificity(
@@ -120,7 +122,7 @@ def multiclass_specificity(
         validate_args,
         0,
     )
-    return _specificity_compute(*counts, average, "multiclass")
+    return _specificity_compute(*_split(counts, torch.get_default_dtype()), average, "multiclass")
 
 
 def multilabel_specificity(
@@ -167,7 +169,7 @@ def multilabel_specificity(
         validate_args,
         0,
     )
-    return _specificity_compute(*counts, average, "multilabel")
+    return _specificity_compute(*_split(counts, torch.get_default_dtype()), average, "multilabel")
 
 
 def specificity(

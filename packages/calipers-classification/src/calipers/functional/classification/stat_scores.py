@@ -10,6 +10,7 @@ equals ``ignore_index`` are left out of every count. Arguments are described in
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Literal
 
 import torch
@@ -40,6 +41,10 @@ __all__ = ["binary_stat_scores", "multiclass_stat_scores", "multilabel_stat_scor
 Average = Literal["micro", "macro", "weighted", "none"] | None
 MultidimAverage = Literal["global", "samplewise"]
 Counts = tuple[Tensor, Tensor, Tensor, Tensor]
+_TP_FP_TN_FN = [3, 1, 0, 2]  # rows of 2 * target + pred (tn, fp, fn, tp) in the order tp, fp, tn, fn
+# [tp, fp, tn, fn] = _MIX @ [in_target, in_preds, hits] (+ the sample count on the tn row).
+_MIX = torch.tensor([[0, 0, 1], [0, 1, -1], [-1, -1, 1], [1, 0, -1]])
+_TN_ROW = torch.tensor([[0], [0], [1], [0]])
 
 
 # ---------------------------------------------------------------------------------------------- binary
@@ -53,10 +58,10 @@ def _binary_stat_scores_arg_validation(
     check_zero_division(name, zero_division)
 
 
-def _four_counts(code: Tensor, valid: Tensor | None) -> Counts:
-    """Counts of ``code = 2 * target + pred`` per group: ``code`` is ``(G..., M)``, tp/fp/tn/fn are ``(G...)``.
+def _four_counts(code: Tensor, valid: Tensor | None) -> Tensor:
+    """Stacked ``[tp, fp, tn, fn]`` ``(4, G...)`` of ``code = 2 * target + pred`` ``(G..., M)`` per group.
 
-    The bins are laid out code-major (``code * groups + group``), so each returned count is a contiguous slice.
+    The bins are laid out code-major (``code * groups + group``), so each row of the result is contiguous.
     """
     lead = code.shape[:-1]
     groups = code[..., 0].numel() if code.ndim > 1 else 1
@@ -64,14 +69,13 @@ def _four_counts(code: Tensor, valid: Tensor | None) -> Counts:
         code = code * groups + torch.arange(groups, device=code.device).reshape(*lead, 1)
     if valid is not None:
         code = torch.where(valid, code, 4 * groups)
-    tn, fp, fn, tp = count_bins(code, 4 * groups).reshape(4, *lead).unbind(0)
-    return tp, fp, tn, fn
+    return count_bins(code, 4 * groups).reshape(4, *lead)[_TP_FP_TN_FN]
 
 
-def _binary_stat_scores_update(preds: Tensor, target: Tensor, valid: Tensor | None, multidim_average: str) -> Counts:
-    """``(tp, fp, tn, fn)`` of formatted binary inputs: 0-d tensors, or ``(N,)`` with ``"samplewise"``."""
-    counts = _four_counts(2 * target + preds, valid)
-    return counts if multidim_average == "samplewise" else tuple(c.reshape(()) for c in counts)  # type: ignore[return-value]
+def _binary_stat_scores_update(preds: Tensor, target: Tensor, valid: Tensor | None, multidim_average: str) -> Tensor:
+    """Stacked ``[tp, fp, tn, fn]`` of formatted binary inputs: ``(4,)``, or ``(4, N)`` with ``"samplewise"``."""
+    stats = _four_counts(2 * target + preds, valid)
+    return stats if multidim_average == "samplewise" else stats.reshape(4)
 
 
 def _binary_counts(
@@ -84,8 +88,11 @@ def _binary_counts(
     validate_args: bool,
     zero_division: float = 0,
     check_args: bool = True,
-) -> Counts:
-    """Validate (arguments too unless ``check_args`` is False), format and count one batch of binary inputs."""
+) -> Tensor:
+    """Validate (arguments too unless ``check_args`` is False), format and count one batch of binary inputs.
+
+    Returns the stacked ``[tp, fp, tn, fn]`` (unpack with ``*stats``).
+    """
     if validate_args:
         if check_args:
             _binary_stat_scores_arg_validation(name, threshold, multidim_average, ignore_index, zero_division)
@@ -115,10 +122,11 @@ def _multiclass_stat_scores_arg_validation(
 
 def _multiclass_stat_scores_update(
     preds: Tensor, target: Tensor, num_classes: int, multidim_average: str, ignore_index: int | None
-) -> Counts:
-    """``(tp, fp, tn, fn)`` of formatted ``(N, M)`` labels: ``(C,)``, or ``(N, C)`` with ``"samplewise"``.
+) -> Tensor:
+    """Stacked ``[tp, fp, tn, fn]`` of formatted ``(N, M)`` labels: ``(4, C)``, or ``(4, N, C)`` (samplewise).
 
-    One ``bincount`` gives, per group and class, the target count, the prediction count and the hits.
+    One ``bincount`` gives, per group and class, the target count, the prediction count and the hits; one matrix
+    product turns them into the four statistics.
     """
     n = target.shape[0]
     bins = n * num_classes
@@ -134,13 +142,74 @@ def _multiclass_stat_scores_update(
         valid = target != ignore_index
         index = torch.cat([t, p + bins, t + 2 * bins], dim=-1)
         index = torch.where(torch.cat([valid, valid, valid & hit], dim=-1), index, 3 * bins)
-    counts = count_bins(index, 3 * bins).reshape(3, n, num_classes)
-    in_target, in_preds, tp = counts.unbind(0)
-    fp, fn = in_preds - tp, in_target - tp
-    tn = in_target.sum(-1, keepdim=True) - in_target - fp
-    if multidim_average != "samplewise":
-        return tp[0], fp[0], tn[0], fn[0]
-    return tp, fp, tn, fn
+    counts = count_bins(index, 3 * bins).reshape(3, bins)
+    mix, tn_row = _MIX.to(counts.device), _TN_ROW.to(counts.device)
+    if n == 1 and ignore_index is None:  # every position counts: the tn row adds the number of positions
+        stats = torch.addmm(tn_row, mix, counts, beta=target.numel())
+    else:
+        stats = (mix @ counts).reshape(4, n, num_classes)
+        stats[2] += counts[0].reshape(n, num_classes).sum(-1, keepdim=True)  # tn: + valid positions of the group
+    stats = stats.reshape(4, n, num_classes)
+    return stats if multidim_average == "samplewise" else stats[:, 0]
+
+
+_SMALL_CLASSES = 16  # up to this many classes, the confusion-matrix path below is the fastest
+
+
+@functools.lru_cache(maxsize=64)
+def _small_mix(num_classes: int, device: torch.device) -> tuple[Tensor, Tensor]:
+    """``(mix, tn_pattern)``: ``cm.flatten() @ mix + n * tn_pattern`` is the flattened ``[tp, fp, tn, fn]``.
+
+    Row ``t * C + p`` of ``mix`` (a sample of target ``t`` predicted ``p``) adds a true positive of ``t`` if
+    ``t == p``, else a false positive of ``p`` and a false negative of ``t``; every class it touches loses a true
+    negative, which the ``n * tn_pattern`` term (one per counted sample and class) starts from.
+    """
+    c = num_classes
+    t = torch.arange(c).repeat_interleave(c)
+    p = torch.arange(c).repeat(c)
+    row = torch.arange(c * c)
+    hit = t == p
+    mix = torch.zeros(c * c, 4 * c, dtype=torch.long)
+    mix[row[hit], t[hit]] = 1
+    mix[row[~hit], c + p[~hit]] = 1
+    mix[row[~hit], 3 * c + t[~hit]] = 1
+    mix[row, 2 * c + t] -= 1
+    mix[row[~hit], 2 * c + p[~hit]] -= 1
+    pattern = torch.zeros(1, 4 * c, dtype=torch.long)
+    pattern[0, 2 * c : 3 * c] = 1
+    return mix.to(device), pattern.to(device)
+
+
+def _multiclass_small_update(
+    name: str, preds: Tensor, target: Tensor, num_classes: int, ignore_index: int | None, validate_args: bool
+) -> Tensor:
+    """Global stats ``(4, C)`` of labels for few classes, on the CPU: a confusion-matrix ``bincount``, a product.
+
+    The product with :func:`_small_mix` turns the confusion matrix into the four statistics.
+
+    With ``validate_args`` the target range is checked through the ``bincount`` itself (an out-of-range target makes
+    it longer, or raises for a negative one), so the valid case costs no extra pass over the data.
+    """
+    c2 = num_classes * num_classes
+    index = preds.add(target, alpha=num_classes).reshape(-1)
+    size = c2
+    if ignore_index is not None:
+        index = torch.where(target.reshape(-1) != ignore_index, index, c2)
+        size = c2 + 1
+    try:
+        cm: Tensor | None = torch.bincount(index, minlength=size)
+    except RuntimeError:
+        cm = None
+    if cm is None or cm.shape[0] != size:
+        if validate_args:
+            check_multiclass_tensors(name, preds, target, num_classes, "global", ignore_index)  # raises
+        if cm is None:
+            raise ValueError(f"{name}: `target` values must be in [0, {num_classes - 1}], got a negative value.")
+    cm = cm[:c2].unsqueeze(0)
+    mix, pattern = _small_mix(num_classes, cm.device)
+    if ignore_index is None:
+        return torch.addmm(pattern, cm, mix, beta=target.numel()).reshape(4, num_classes)
+    return (cm @ mix + pattern * cm.sum()).reshape(4, num_classes)
 
 
 def _multiclass_counts(
@@ -155,14 +224,30 @@ def _multiclass_counts(
     validate_args: bool,
     zero_division: float = 0,
     check_args: bool = True,
-) -> Counts:
-    """Validate (arguments too unless ``check_args`` is False), format and count one batch of multiclass inputs."""
+) -> Tensor:
+    """Validate (arguments too unless ``check_args`` is False), format and count one batch of multiclass inputs.
+
+    Returns the stacked ``[tp, fp, tn, fn]`` (unpack with ``*stats``).
+    """
+    if validate_args and check_args:
+        _multiclass_stat_scores_arg_validation(
+            name, num_classes, top_k, average, multidim_average, ignore_index, zero_division
+        )
+    small = (
+        multidim_average == "global"
+        and top_k == 1
+        and isinstance(num_classes, int)
+        and num_classes <= _SMALL_CLASSES
+        and isinstance(target, Tensor)
+        and target.device.type == "cpu"
+    )
     if validate_args:
-        if check_args:
-            _multiclass_stat_scores_arg_validation(
-                name, num_classes, top_k, average, multidim_average, ignore_index, zero_division
-            )
-        check_multiclass_tensors(name, preds, target, num_classes, multidim_average, ignore_index, top_k)
+        check_multiclass_tensors(
+            name, preds, target, num_classes, multidim_average, ignore_index, top_k, target_values=not small
+        )
+    if small:  # labels of any shape: the small path flattens them itself
+        p = preds.argmax(1) if preds.ndim == target.ndim + 1 else preds
+        return _multiclass_small_update(name, p, target, num_classes, ignore_index, validate_args)
     p, t = multiclass_format(preds, target, top_k, multidim_average == "samplewise")
     return _multiclass_stat_scores_update(p, t, num_classes, multidim_average, ignore_index)
 
@@ -188,10 +273,10 @@ def _multilabel_stat_scores_arg_validation(
 
 def _multilabel_stat_scores_update(
     preds: Tensor, target: Tensor, valid: Tensor | None, multidim_average: str
-) -> Counts:
-    """``(tp, fp, tn, fn)`` of formatted ``(N, L, M)`` inputs: ``(L,)``, or ``(N, L)`` with ``"samplewise"``."""
-    counts = _four_counts(2 * target + preds, valid)
-    return counts if multidim_average == "samplewise" else tuple(c[0] for c in counts)  # type: ignore[return-value]
+) -> Tensor:
+    """Stacked ``[tp, fp, tn, fn]`` of formatted ``(N, L, M)`` inputs: ``(4, L)``, or ``(4, N, L)`` (samplewise)."""
+    stats = _four_counts(2 * target + preds, valid)
+    return stats if multidim_average == "samplewise" else stats[:, 0]
 
 
 def _multilabel_counts(
@@ -206,8 +291,11 @@ def _multilabel_counts(
     validate_args: bool,
     zero_division: float = 0,
     check_args: bool = True,
-) -> Counts:
-    """Validate (arguments too unless ``check_args`` is False), format and count one batch of multilabel inputs."""
+) -> Tensor:
+    """Validate (arguments too unless ``check_args`` is False), format and count one batch of multilabel inputs.
+
+    Returns the stacked ``[tp, fp, tn, fn]`` (unpack with ``*stats``).
+    """
     if validate_args:
         if check_args:
             _multilabel_stat_scores_arg_validation(
@@ -225,24 +313,45 @@ def _sum_classes(*stats: Tensor) -> tuple[Tensor, ...]:
     return tuple(s.sum(-1) for s in stats)
 
 
+def _split(stats: Tensor, dtype: torch.dtype | None = None) -> Counts:
+    """``(tp, fp, tn, fn)`` of stacked statistics, converted together to ``dtype`` when given."""
+    tp, fp, tn, fn = (stats if dtype is None else stats.to(dtype)).unbind(0)
+    return tp, fp, tn, fn
+
+
+def _ratio(num: Tensor, denom: Tensor, zero_division: float = 0.0, dtype: torch.dtype | None = None) -> Tensor:
+    """``num / denom`` of counts (``0 <= num <= denom``) as floats, ``zero_division`` where ``denom`` is 0.
+
+    Two operations: the quotient is NaN exactly where ``denom`` is 0 (then ``num`` is 0 too), and NaNs are replaced.
+    """
+    if dtype is None or dtype == torch.get_default_dtype():
+        quotient = torch.true_divide(num, denom)
+    else:
+        quotient = num.to(dtype) / denom
+    return quotient.nan_to_num_(nan=float(zero_division))
+
+
 def _average_scores(
     score: Tensor, tp: Tensor, fp: Tensor, fn: Tensor, average: Any, multilabel: bool, top_k: int = 1
 ) -> Tensor:
     """Reduce per-class scores (class dimension last) by ``average`` (``"macro"``, ``"weighted"``, ``"none"``).
 
     ``"weighted"`` weights by the support ``tp + fn``. ``"macro"`` leaves out, for multiclass, the classes that never
-    occur (``tp + fp + fn == 0``; with ``top_k > 1``: ``tp + fn == 0``); multilabel macro averages every label.
+    occur (``tp + fp + fn == 0``; with ``top_k > 1``: ``tp + fn == 0``); multilabel macro averages every label. Without
+    any weight the value is 0.
     """
     if average is None or average == "none":
         return score
     if average == "weighted":
         weights = (tp + fn).to(score.dtype)
-    elif multilabel:
-        weights = torch.ones_like(score)
-    else:
-        absent = (tp + fp + fn == 0) if top_k == 1 else (tp + fn == 0)
-        weights = (~absent).to(score.dtype)
-    return safe_divide(weights * score, weights.sum(-1, keepdim=True)).sum(-1)
+        return _ratio((score * weights).sum(-1), weights.sum(-1), 0.0, score.dtype)
+    if multilabel:
+        return score.mean(-1)
+    present = (tp + fn if top_k != 1 else tp + fn + fp) > 0
+    if score.ndim == 1:  # the mean over the present classes (NaN, then 0, when there is none)
+        return score.masked_select(present).mean().nan_to_num_(nan=0.0)
+    weights = present.to(score.dtype)
+    return _ratio((score * weights).sum(-1), weights.sum(-1), 0.0, score.dtype)
 
 
 def _stat_scores_compute(
@@ -296,7 +405,7 @@ def binary_stat_scores(
     counts = _binary_counts(
         "binary_stat_scores", preds, target, threshold, multidim_average, ignore_index, validate_args
     )
-    return _stat_scores_compute(*counts, average="binary", multidim_average=multidim_average)
+    return _stat_scores_compute(*_split(counts), average="binary", multidim_average=multidim_average)
 
 
 def multiclass_stat_scores(
@@ -343,7 +452,7 @@ def multiclass_stat_scores(
         ignore_index,
         validate_args,
     )
-    return _stat_scores_compute(*counts, average=average, multidim_average=multidim_average)
+    return _stat_scores_compute(*_split(counts), average=average, multidim_average=multidim_average)
 
 
 def multilabel_stat_scores(
@@ -389,7 +498,7 @@ def multilabel_stat_scores(
         ignore_index,
         validate_args,
     )
-    return _stat_scores_compute(*counts, average=average, multidim_average=multidim_average)
+    return _stat_scores_compute(*_split(counts), average=average, multidim_average=multidim_average)
 
 
 def stat_scores(
