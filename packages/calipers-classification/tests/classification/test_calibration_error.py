@@ -296,3 +296,16 @@ def test_update_without_validation_needs_no_host_sync(ignore_index):
         metric.to("meta")
         metric.update(preds.to("meta"), target.to("meta"))
         assert metric.bin_counts.device.type == "meta"
+
+
+def test_top_label_off_the_cpu_matches_the_softmax():
+    from calipers.functional.classification._probabilities import _top_label_without_sync
+
+    scores = torch.randn(50, 4, generator=_gen, dtype=torch.float64) * 3
+    confidence, label = _top_label_without_sync(scores, torch.tensor(True))
+    expected_confidence, expected_label = scores.softmax(1).max(1)
+    torch.testing.assert_close(confidence, expected_confidence)
+    assert torch.equal(label, expected_label)
+    probs = scores.softmax(1)
+    confidence, _ = _top_label_without_sync(probs, torch.tensor(False))
+    torch.testing.assert_close(confidence, probs.max(1).values)

@@ -33,7 +33,9 @@ from calipers.functional.classification._inputs import (
     check_multiclass_tensors,
     check_num_classes,
     check_task,
+    count_bins,
 )
+from calipers.functional.classification._probabilities import probabilities, top_label
 
 __all__ = ["binary_calibration_error", "calibration_error", "multiclass_calibration_error"]
 
@@ -81,17 +83,12 @@ def _calibration_error_format(
         scores = preds.movedim(1, -1).reshape(-1, preds.shape[1]).to(dtype)
         target = target.reshape(-1)
         valid = None if ignore_index is None else target != ignore_index
-        outside = ((scores < 0) | (scores > 1)).any(1)
-        outside = (outside if valid is None else outside & valid).any()
-        scores = torch.where(outside, scores.softmax(1), scores)
-        confidences, labels = scores.max(1)
+        confidences, labels = top_label(scores, valid)
         return confidences, (labels == target).to(dtype), valid
     probs = preds.reshape(-1).to(dtype)
     target = target.reshape(-1)
     valid = None if ignore_index is None else target != ignore_index
-    outside = (probs < 0) | (probs > 1)
-    outside = (outside if valid is None else outside & valid).any()
-    return torch.where(outside, probs.sigmoid(), probs), (target == 1).to(dtype), valid
+    return probabilities(probs, valid), (target == 1).to(dtype), valid
 
 
 def _calibration_error_update(
@@ -101,14 +98,12 @@ def _calibration_error_update(
     boundaries = torch.linspace(0, 1, n_bins + 1, dtype=confidences.dtype, device=confidences.device)
     index = torch.bucketize(confidences, boundaries, right=True) - 1
     index = index.clamp(0, n_bins)  # NaN confidences land in the last bin and make the value NaN
-    weight = torch.ones_like(confidences) if valid is None else valid.to(confidences.dtype)
-    if valid is not None:  # ignored positions add zeros (their values may be anything, even NaN)
-        confidences = torch.where(valid, confidences, 0)
-        accuracies = torch.where(valid, accuracies, 0)
-    zeros = torch.zeros(n_bins + 1, dtype=confidences.dtype, device=confidences.device)
-    counts = torch.zeros(n_bins + 1, dtype=torch.long, device=confidences.device)
-    counts = counts.scatter_add_(0, index, weight.long())
-    return counts, zeros.scatter_add(0, index, confidences), zeros.scatter_add(0, index, accuracies)
+    if valid is not None:  # ignored positions go to a discard bin (their values may be anything, even NaN)
+        index = torch.where(valid, index, n_bins + 1)
+    zeros = torch.zeros(n_bins + 2, dtype=confidences.dtype, device=confidences.device)
+    conf_sums = zeros.scatter_add(0, index, confidences)[: n_bins + 1]
+    acc_sums = zeros.scatter_add(0, index, accuracies)[: n_bins + 1]
+    return count_bins(index, n_bins + 1), conf_sums, acc_sums
 
 
 def _calibration_error_compute(counts: Tensor, conf_sums: Tensor, acc_sums: Tensor, norm: str) -> Tensor:

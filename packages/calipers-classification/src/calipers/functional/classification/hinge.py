@@ -29,6 +29,7 @@ from calipers.functional.classification._inputs import (
     check_num_classes,
     check_task,
 )
+from calipers.functional.classification._probabilities import probabilities
 
 __all__ = ["binary_hinge_loss", "hinge_loss", "multiclass_hinge_loss"]
 
@@ -66,20 +67,10 @@ def _hinge_loss_format(
     preds: Tensor, target: Tensor, multiclass: bool, ignore_index: int | None
 ) -> tuple[Tensor, Tensor, Tensor | None]:
     """``(probabilities, target, valid)``: ``(M,)`` or ``(M, C)`` probabilities, ``(M,)`` targets (ignored set to 0)."""
-    if multiclass:
-        probs = preds.movedim(1, -1).reshape(-1, preds.shape[1])
-        target = target.reshape(-1)
-        valid = None if ignore_index is None else target != ignore_index
-        outside = ((probs < 0) | (probs > 1)).any(1)
-        outside = (outside if valid is None else outside & valid).any()
-        probs = torch.where(outside, probs.softmax(1), probs)
-    else:
-        probs = preds.reshape(-1)
-        target = target.reshape(-1)
-        valid = None if ignore_index is None else target != ignore_index
-        outside = (probs < 0) | (probs > 1)
-        outside = (outside if valid is None else outside & valid).any()
-        probs = torch.where(outside, probs.sigmoid(), probs)
+    scores = preds.movedim(1, -1).reshape(-1, preds.shape[1]) if multiclass else preds.reshape(-1)
+    target = target.reshape(-1)
+    valid = None if ignore_index is None else target != ignore_index
+    probs = probabilities(scores, valid)
     target = target.long() if valid is None else torch.where(valid, target, 0).long()
     return probs, target, valid
 

@@ -54,6 +54,7 @@ def _ranking_format(preds: Tensor, target: Tensor, ignore_index: int | None) -> 
 
 def _count_at_least(scores: Tensor, masks: tuple[Tensor, ...]) -> list[Tensor]:
     """For each mask, how many of the row's masked labels score at least ``scores[i, j]`` (ties included)."""
+    scores = scores.contiguous()  # searchsorted copies (and warns about) non-contiguous values
     values, order = scores.sort(1)
     below = torch.searchsorted(values, scores, side="left")  # labels scoring strictly less, per position
     out = []
