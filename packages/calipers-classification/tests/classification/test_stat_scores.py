@@ -226,7 +226,7 @@ def _reference(metric, task, average="micro", threshold=0.5, num_classes=None, t
             w = (tp + fn).astype(float)
         elif task == "multilabel":
             w = np.ones_like(score)
-        elif top_k > 1 and metric not in ("fbeta", "specificity"):
+        elif top_k > 1 and metric not in ("fbeta", "specificity", "hamming"):
             w = (tp + fn > 0).astype(float)
         else:
             w = (tp + fp + fn > 0).astype(float)

@@ -47,7 +47,7 @@ def _hamming_distance_compute(
         return 1 - _ratio(tp, tp + fn, dtype=dtype)
     accuracy = _ratio(tp + tn, tp + fp + tn + fn, dtype=dtype) if multilabel else _ratio(tp, tp + fn, dtype=dtype)
     score = 1 - accuracy
-    return _average_scores(score, tp, fp, fn, average, multilabel, top_k)
+    return _average_scores(score, tp, fp, fn, average, multilabel)  # TorchMetrics: the top_k=1 rule here
 
 
 def binary_hamming_distance(
