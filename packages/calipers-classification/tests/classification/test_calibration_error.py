@@ -309,3 +309,19 @@ def test_top_label_off_the_cpu_matches_the_softmax():
     probs = scores.softmax(1)
     confidence, _ = _top_label_without_sync(probs, torch.tensor(False))
     torch.testing.assert_close(confidence, probs.max(1).values)
+
+
+def test_norms_share_one_state_in_a_collection():
+    from calipers import MetricCollection
+
+    norms = ("l1", "l2", "max")
+    collection = MetricCollection({n: MulticlassCalibrationError(3, n_bins=5, norm=n) for n in norms})
+    assert list(collection.compute_groups.values()) == [list(norms)]
+    batches = _multiclass_batches(3, logits=True)
+    for batch in batches:
+        collection.update(*batch)
+    values = collection.compute()
+    for n in norms:
+        expected = _reference_multiclass(5, n)(*[torch.cat(x).double().numpy() for x in zip(*batches)])
+        assert values[n].item() == pytest.approx(expected, rel=1e-5)
+    assert BinaryCalibrationError(5)._state_signature() != MulticlassCalibrationError(3, 5)._state_signature()

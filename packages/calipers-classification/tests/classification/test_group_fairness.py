@@ -266,3 +266,27 @@ def test_update_without_validation_needs_no_host_sync(ignore_index):
         assert metric.tp.device.type == "meta"
     metric = BinaryFairness(3, task="demographic_parity", validate_args=False).to("meta")
     metric.update(preds, None, groups)
+
+
+def test_fairness_and_rates_share_one_state_in_a_collection():
+    from calipers import MetricCollection
+
+    collection = MetricCollection({"fair": BinaryFairness(3, threshold=0.4), "rates": BinaryGroupStatRates(3, 0.4)})
+    assert list(collection.compute_groups.values()) == [["fair", "rates"]]
+    alone = {"fair": BinaryFairness(3, threshold=0.4), "rates": BinaryGroupStatRates(3, 0.4)}
+    for preds, target, groups in _batches(3):
+        collection.update(preds, target, groups)
+        for metric in alone.values():
+            metric.update(preds, target, groups)
+    values = collection.compute()  # dict values are flattened into the collection's result
+    expected = {**alone["fair"].compute(), **alone["rates"].compute()}
+    assert values.keys() == expected.keys()
+    for key in expected:
+        torch.testing.assert_close(values[key], expected[key], equal_nan=True)
+    # different thresholds or a dropped target make different states
+    other = (
+        BinaryFairness(3, task="demographic_parity"),
+        BinaryGroupStatRates(3, 0.5),
+        BinaryFairness(3, threshold=0.4),
+    )
+    assert len({m._state_signature() for m in (*alone.values(), *other)}) == 3

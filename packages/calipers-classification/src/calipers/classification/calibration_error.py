@@ -7,12 +7,13 @@ confidence: memory and sync cost do not grow with the data.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any, Literal
 
 import torch
 from torch import Tensor
 
-from calipers.classification._base import TaskFacade, register_tasks
+from calipers.classification._base import TaskFacade, register_tasks, state_signature
 from calipers.functional.classification._inputs import check_num_classes
 from calipers.functional.classification.calibration_error import (
     Norm,
@@ -67,6 +68,9 @@ class _CalibrationErrorState(Metric):
     def compute(self) -> Tensor:
         """The calibration error over every sample seen (NaN without any)."""
         return _calibration_error_compute(self.bin_counts, self.bin_confidences, self.bin_accuracies, self.norm)
+
+    def _state_signature(self) -> Hashable:
+        return state_signature(_calibration_error_update, self._num_classes, self.n_bins, self.ignore_index)
 
 
 class BinaryCalibrationError(_CalibrationErrorState):

@@ -8,11 +8,13 @@ not shift the others (TorchMetrics numbers the groups present in each batch inst
 from __future__ import annotations
 
 import warnings
+from collections.abc import Hashable
 from typing import Any
 
 import torch
 from torch import Tensor
 
+from calipers.classification._base import state_signature
 from calipers.exceptions import CalipersUserWarning
 from calipers.functional.classification.group_fairness import (
     FairnessTask,
@@ -63,6 +65,10 @@ class _GroupStatScores(Metric):
         self.fp += fp
         self.tn += tn
         self.fn += fn
+
+    def _state_signature(self) -> Hashable:
+        uses_target = getattr(self, "task", "all") != "demographic_parity"
+        return state_signature(_fairness_update, self.num_groups, self.threshold, self.ignore_index, uses_target)
 
 
 class BinaryGroupStatRates(_GroupStatScores):

@@ -6,12 +6,13 @@ samples), summed across batches and processes.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any, Literal
 
 import torch
 from torch import Tensor
 
-from calipers.classification._base import TaskFacade, register_tasks
+from calipers.classification._base import TaskFacade, register_tasks, state_signature
 from calipers.functional.classification._inputs import check_num_classes
 from calipers.functional.classification.hinge import (
     MulticlassMode,
@@ -73,6 +74,9 @@ class BinaryHingeLoss(Metric):
         """The mean loss over every sample seen."""
         return _hinge_loss_compute(self.measures, self.total)
 
+    def _state_signature(self) -> Hashable:
+        return state_signature(_hinge_loss_update, None, self.squared, self.ignore_index)
+
 
 class MulticlassHingeLoss(Metric):
     """Mean hinge loss of multiclass probabilities.
@@ -131,6 +135,11 @@ class MulticlassHingeLoss(Metric):
     def compute(self) -> Tensor:
         """The mean loss (per class for one-vs-all) over every sample seen."""
         return _hinge_loss_compute(self.measures, self.total)
+
+    def _state_signature(self) -> Hashable:
+        return state_signature(
+            _hinge_loss_update, self.num_classes, self.squared, self.multiclass_mode, self.ignore_index
+        )
 
 
 class HingeLoss(TaskFacade):

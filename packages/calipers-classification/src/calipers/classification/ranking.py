@@ -6,11 +6,13 @@ count here), summed across batches and processes.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any
 
 import torch
 from torch import Tensor
 
+from calipers.classification._base import state_signature
 from calipers.functional.classification.ranking import (
     _coverage_error_update,
     _ranking_arg_validation,
@@ -63,6 +65,9 @@ class _RankingState(Metric):
 
     def _batch_update(self, scores: Tensor, relevant: Tensor, valid: Tensor) -> tuple[Tensor, Tensor]:
         raise NotImplementedError
+
+    def _state_signature(self) -> Hashable:
+        return state_signature(type(self)._batch_update, self.num_labels, self.ignore_index)
 
 
 class MultilabelCoverageError(_RankingState):
