@@ -255,3 +255,31 @@ def test_state_names_and_shapes_match(ours, theirs, kwargs):
     sa, sb = a.state_dict(), b.state_dict()
     assert sa.keys() == sb.keys()
     assert all(sa[k].shape == sb[k].shape for k in sa)
+
+
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("CalibrationError", ("multiclass", 5, "max", 3)),
+        ("MulticlassCalibrationError", (3, 5, "l2")),
+        ("HingeLoss", ("multiclass", 3, True, "one-vs-all")),
+        ("MulticlassHingeLoss", (3, True, "one-vs-all")),
+    ],
+)
+def test_positional_construction(name, args):
+    batches = _multiclass(3, True)
+    ours, theirs = getattr(_CLASSES[name], name)(*args), _tm(getattr(tmc, name), *args)
+    for batch in batches:
+        _assert_same(ours(*batch), _tm(theirs, *batch))
+    _assert_same(ours.compute(), _tm(theirs.compute))
+
+
+def test_positional_construction_fairness():
+    batches = _grouped(3, False)
+    ours, theirs = (
+        fair.BinaryFairness(3, "equal_opportunity", 0.4),
+        _tm(tmc.BinaryFairness, 3, "equal_opportunity", 0.4),
+    )
+    for batch in batches:
+        _assert_same(ours(*batch), _tm(theirs, *batch))
+    _assert_same(ours.compute(), _tm(theirs.compute))
