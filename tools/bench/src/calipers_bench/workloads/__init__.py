@@ -14,6 +14,7 @@ MODULES: tuple[str, ...] = (
     "calipers_bench.workloads.base",
     "calipers_bench.workloads.base_sync",
     "calipers_bench.workloads.base_collections",
+    "calipers_bench.workloads.classification_curves",
     "calipers_bench.workloads.classification_stat_scores",
     "calipers_bench.workloads.regression_correlation",
     "calipers_bench.workloads.regression_error",

@@ -166,6 +166,25 @@ def binned_pr(confmat: Tensor, thresholds: Tensor, dtype: torch.dtype) -> tuple[
 
 
 # ---------------------------------------------------------------------------------------------- exact
+def sort_descending(x: Tensor) -> tuple[Tensor, Tensor]:
+    """``x.sort(dim=-1, descending=True)`` (tie order unspecified), through order-preserving integer keys.
+
+    The bits of an IEEE float, with the magnitude bits of negatives flipped, order like the floats; integer sorts are
+    radix sorts on the CPU, about 9x faster than the comparison sort of floats (2M values: 24 ms instead of 220 ms).
+    """
+    if x.device.type != "cpu" or x.dtype not in (torch.float16, torch.bfloat16, torch.float32, torch.float64):
+        return x.sort(dim=-1, descending=True)
+    wide = (x.float() if x.element_size() < 4 else x) + 0.0  # + 0.0 turns -0.0 into 0.0 (they tie)
+    bits = wide.view(torch.int32 if wide.dtype == torch.float32 else torch.int64)
+    mask = 0x7FFFFFFF if wide.dtype == torch.float32 else 0x7FFFFFFFFFFFFFFF
+    keys = torch.where(bits < 0, bits ^ mask, bits)
+    if keys.shape[0] == 1 and keys.ndim == 2:  # one row: the 1-D sort is the faster kernel
+        order = keys.reshape(-1).sort().indices.flip(0).unsqueeze(0)
+    else:
+        order = keys.sort(dim=-1).indices.flip(-1)
+    return x.gather(-1, order), order
+
+
 def exact_stats(preds: Tensor, pos: Tensor, valid: Tensor | None) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     """Sorted scores and cumulative counts per column: ``(scores, tps, fps, end)``, each ``(K, N)``.
 
@@ -175,7 +194,7 @@ def exact_stats(preds: Tensor, pos: Tensor, valid: Tensor | None) -> tuple[Tenso
     """
     if valid is not None:
         preds = torch.where(valid, preds, -torch.inf)
-    scores, order = preds.sort(dim=-1, descending=True)
+    scores, order = sort_descending(preds)
     p = pos.gather(-1, order)
     if valid is not None:
         v = valid.gather(-1, order)
