@@ -345,3 +345,33 @@ def test_checkpoint_state_names():
     exact.persistent(True)
     assert list(binned.state_dict()) == ["confmat"]
     assert sorted(exact.state_dict()) == ["preds", "target"]
+
+
+def test_plot_draws_curves():
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from calipers.classification.auroc import BinaryAUROC
+
+    p, t = binary_batches(sizes=(30,))[0]
+    binary = BinaryROC()
+    binary.update(p, t)
+    fig, ax = binary.plot(score=True)
+    assert ax.get_lines()[0].get_label().startswith("AUC=")
+    plt.close(fig)
+    mp, mt = multiclass_batches(3, sizes=(30,))[0]
+    for metric in (MulticlassPrecisionRecallCurve(num_classes=3, thresholds=5), MultilabelROC(num_labels=3)):
+        inputs = (
+            (mp, mt) if isinstance(metric, MulticlassPrecisionRecallCurve) else multilabel_batches(3, sizes=(30,))[0]
+        )
+        metric.update(*inputs)
+        fig, ax = metric.plot()
+        assert len(ax.get_lines()) == 3
+        plt.close(fig)
+    scalar = BinaryAUROC()
+    scalar.update(p, t)
+    fig, _ = scalar.plot()
+    plt.close(fig)
