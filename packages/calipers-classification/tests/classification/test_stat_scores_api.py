@@ -246,3 +246,20 @@ def test_absent_class_and_empty_inputs():
     assert empty.tolist() == [0.0] * 5
     with pytest.warns(CalipersUserWarning, match="called before `update`"):
         assert MulticlassAccuracy(3).compute().item() == 0.0  # no update: every class absent
+
+
+def test_plot_through_the_base_class():
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    preds, target = torch.tensor([0, 1, 2, 2]), torch.tensor([0, 1, 1, 2])
+    accuracy_metric = MulticlassAccuracy(3, average=None)
+    accuracy_metric.update(preds, target)
+    fig, _ = accuracy_metric.plot()
+    confmat = MulticlassConfusionMatrix(3)
+    confmat.update(preds, target)
+    fig2, ax = confmat.plot(labels=["a", "b", "c"])
+    assert ax.get_xlabel() == "Predicted class"
+    plt.close(fig)
+    plt.close(fig2)
