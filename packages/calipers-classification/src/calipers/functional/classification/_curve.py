@@ -179,10 +179,14 @@ def sort_descending(x: Tensor) -> tuple[Tensor, Tensor]:
     mask = 0x7FFFFFFF if wide.dtype == torch.float32 else 0x7FFFFFFFFFFFFFFF
     keys = torch.where(bits < 0, bits ^ mask, bits)
     if keys.shape[0] == 1 and keys.ndim == 2:  # one row: the 1-D sort is the faster kernel
-        order = keys.reshape(-1).sort().indices.flip(0).unsqueeze(0)
+        ordered, order = keys.reshape(-1).sort()
+        ordered, order = ordered.flip(0).unsqueeze(0), order.flip(0).unsqueeze(0)
     else:
-        order = keys.sort(dim=-1).indices.flip(-1)
-    return x.gather(-1, order), order
+        ordered, order = keys.sort(dim=-1)
+        ordered, order = ordered.flip(-1), order.flip(-1)
+    # the key map is its own inverse: the sorted scores come back from the sorted keys, without a gather
+    scores = torch.where(ordered < 0, ordered ^ mask, ordered).view(wide.dtype).to(x.dtype)
+    return scores, order
 
 
 def exact_stats(preds: Tensor, pos: Tensor, valid: Tensor | None) -> tuple[Tensor, Tensor, Tensor, Tensor]:
