@@ -138,7 +138,9 @@ def _run_reduce_groups(plan: SyncPlan, group: Any, world: int, out: dict[Hashabl
 
 
 def _to_bytes(t: Tensor) -> Tensor:
-    flat = t.detach().contiguous().reshape(-1)
+    flat = t.detach().reshape(-1)
+    if flat.numel() and flat.stride(0) != 1:  # e.g. a 1-element view with another stride: `contiguous()` keeps it
+        flat = flat.clone(memory_format=torch.contiguous_format)
     return flat.view(torch.uint8) if flat.dtype != torch.uint8 else flat
 
 

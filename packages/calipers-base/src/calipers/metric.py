@@ -63,7 +63,10 @@ def _wrap_update(update: Callable[..., None]) -> Callable[..., None]:
         d["_computed"] = None
         d["_in_update"] = True
         try:
-            if torch.is_grad_enabled() == d["_enable_grad"]:
+            # Autograd matters only for inputs that carry gradients: otherwise skip the grad-mode switch (cheaper).
+            if torch.is_grad_enabled() == d["_enable_grad"] or not any(
+                isinstance(a, Tensor) and a.requires_grad for a in (*args, *kwargs.values())
+            ):
                 update(self, *args, **kwargs)
             else:
                 with torch.set_grad_enabled(d["_enable_grad"]):

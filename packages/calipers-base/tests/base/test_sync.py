@@ -106,3 +106,12 @@ def test_the_compute_cache_never_makes_a_rank_skip_the_sync():
     from calipers_testing._sync_scenarios import cache_after_one_sided_update
 
     assert get_pool().run(cache_after_one_sided_update, [(), ()], timeout=60) == [7.0, 7.0]
+
+
+def test_plan_packs_a_one_element_view_with_an_odd_stride():
+    from calipers._sync import _from_bytes, _to_bytes
+
+    view = torch.arange(4.0).reshape(1, 4).unbind(-1)[2]  # one element, stride 4
+    column = torch.arange(8.0).reshape(2, 4)[:, 1]  # two elements, stride 4
+    for t in (view, column):
+        assert torch.equal(_from_bytes(_to_bytes(t), t.dtype, t.shape), t)
