@@ -105,7 +105,7 @@ def _binary(bench: Bench, binned: bool, target: float) -> None:
     description=f"BinaryAUROC / BinaryAveragePrecision, exact: {BINARY_SAMPLES:,} samples in {BATCHES} updates, "
     "then compute (scikit-learn: one call on the whole arrays)",
     peers=("torchmetrics", "torcheval", "sklearn"),
-    repeat=3,
+    repeat=7,  # about 0.3 s a run: a few more runs keep the median clear of a busy machine's spikes
     warmup=1,
 )
 def curves_binary_exact(bench: Bench) -> None:
