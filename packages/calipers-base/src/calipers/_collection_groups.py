@@ -20,9 +20,10 @@ import torch
 from torch import Tensor
 
 from calipers._state import fold_states
+from calipers._wrapping import squeeze_scalars as _squeeze_scalars
 from calipers.compositional import CompositionalMetric
 from calipers.exceptions import MetricStateError
-from calipers.metric import Metric, _squeeze_scalars
+from calipers.metric import Metric
 
 __all__ = [
     "auto_groups",

@@ -8,9 +8,7 @@ moves, cloning, pickling and arithmetic between metrics.
 
 from __future__ import annotations
 
-import functools
 import inspect
-import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Generator, Hashable
 from contextlib import contextmanager
@@ -22,6 +20,8 @@ from torch import Tensor
 from torch.nn import Module
 from typing_extensions import Self
 
+from calipers._arithmetic import MetricArithmetic
+from calipers._forward import batch_value, forward_full_state_update, forward_reduce_state_update
 from calipers._state import (
     ELEMENTWISE,
     Reduction,
@@ -31,7 +31,8 @@ from calipers._state import (
     normalize_reduction,
 )
 from calipers._sync import StateEntry, execute_sync, plan_sync, sync_with_fn
-from calipers.exceptions import CalipersUserWarning, MetricStateError
+from calipers._wrapping import wrap_compute, wrap_update
+from calipers.exceptions import MetricStateError
 from calipers.utilities.distributed import distributed_available as _default_distributed_available
 
 __all__ = ["Metric"]
@@ -49,98 +50,7 @@ _OPTIONS: dict[str, tuple[Any, str]] = {
 }
 
 
-def _wrap_update(update: Callable[..., None]) -> Callable[..., None]:
-    @functools.wraps(update)
-    def wrapped(self: Metric, *args: Any, **kwargs: Any) -> None:
-        if self._in_update:  # a subclass calling super().update(): count once
-            return update(self, *args, **kwargs)
-        if self._is_synced:
-            raise MetricStateError(
-                f"{type(self).__name__}.update: the metric is synced; call `unsync()` before updating it again."
-            )
-        d = self.__dict__
-        computed = d["_computed"]
-        d["_computed"] = None
-        d["_in_update"] = True
-        try:
-            # Autograd matters only for inputs that carry gradients: otherwise skip the grad-mode switch (cheaper).
-            if torch.is_grad_enabled() == d["_enable_grad"] or not any(
-                isinstance(a, Tensor) and a.requires_grad for a in (*args, *kwargs.values())
-            ):
-                update(self, *args, **kwargs)
-            else:
-                with torch.set_grad_enabled(d["_enable_grad"]):
-                    update(self, *args, **kwargs)
-        except BaseException:
-            d["_computed"] = computed
-            raise
-        finally:
-            d["_in_update"] = False
-        d["_update_count"] += 1
-        if d["compute_on_cpu"]:
-            self._move_list_states_to_cpu()
-
-    wrapped.__calipers_wrapped__ = True  # type: ignore[attr-defined]
-    return wrapped
-
-
-def _wrap_compute(compute: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(compute)
-    def wrapped(self: Metric) -> Any:
-        if self._in_compute:
-            return compute(self)
-        if self._update_count == 0 and not self._silence_compute_warning:
-            warnings.warn(
-                f"The `compute` method of {type(self).__name__} was called before `update`: the states hold their "
-                "defaults, so the value may be meaningless.",
-                CalipersUserWarning,
-                stacklevel=2,
-            )
-        d = self.__dict__
-        syncing = d["_to_sync"] and not d["_is_synced"] and d["distributed_available_fn"]()
-        # Under a process group the cache is not trusted: another rank may have updated since, and a rank that
-        # skipped the sync would leave the others waiting in a collective forever.
-        if d["_computed"] is not None and not syncing:
-            return d["_computed"]
-        d["_in_compute"] = True
-        try:
-            if syncing:
-                with self.sync_context(dist_sync_fn=d["dist_sync_fn"], should_unsync=d["_should_unsync"]):
-                    value = _squeeze_scalars(compute(self))
-                    value = _unalias(value, d)
-            else:
-                value = _squeeze_scalars(compute(self))
-                value = _unalias(value, d)
-        finally:
-            d["_in_compute"] = False
-        if d["compute_with_cache"]:
-            d["_computed"] = value
-        return value
-
-    wrapped.__calipers_wrapped__ = True  # type: ignore[attr-defined]
-    return wrapped
-
-
-def _unalias(value: Any, d: dict[str, Any]) -> Any:
-    """A computed tensor that is a state itself is copied: later updates (in place) must not change it."""
-    if isinstance(value, Tensor):
-        for name in d["_defaults"]:
-            if d[name] is value:
-                return value.clone()
-    return value
-
-
-def _squeeze_scalars(value: Any) -> Any:
-    if isinstance(value, Tensor):
-        return value.squeeze() if value.numel() == 1 and value.ndim > 0 else value
-    if isinstance(value, dict):
-        return {k: _squeeze_scalars(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)) and not hasattr(value, "_fields"):
-        return type(value)(_squeeze_scalars(v) for v in value)
-    return value
-
-
-class Metric(Module, ABC):
+class Metric(MetricArithmetic, Module, ABC):
     """Base class of all metrics: holds states, folds batches into them and syncs them across processes.
 
     Subclasses declare states in ``__init__`` with :meth:`add_state` and implement ``update`` and ``compute``.
@@ -211,10 +121,10 @@ class Metric(Module, ABC):
         super().__init_subclass__(**kwargs)
         update = cls.__dict__.get("update")
         if update is not None and not getattr(update, "__calipers_wrapped__", False):
-            cls.update = _wrap_update(update)  # type: ignore[method-assign]
+            cls.update = wrap_update(update)  # type: ignore[method-assign]
         compute = cls.__dict__.get("compute")
         if compute is not None and not getattr(compute, "__calipers_wrapped__", False):
-            cls.compute = _wrap_compute(compute)  # type: ignore[method-assign]
+            cls.compute = wrap_compute(compute)  # type: ignore[method-assign]
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__()
@@ -377,95 +287,13 @@ class Metric(Module, ABC):
         )
 
     def _batch_value(self, *args: Any, **kwargs: Any) -> Any:
-        """Reset states, update with the batch, compute; the caller restores the accumulated states.
-
-        Without ``dist_sync_on_step`` this calls the unwrapped ``update``/``compute``: no counting, caching, warning
-        or sync is needed for a batch value, and skipping the wrappers keeps ``forward`` close to one ``update``.
-        """
-        d = self.__dict__
-        d["_computed"] = None
-        self._reset_states()
-        if d["dist_sync_on_step"]:
-            flags = (d["_to_sync"], d["_should_unsync"], d["_enable_grad"], d["compute_on_cpu"])
-            d["_to_sync"], d["_should_unsync"], d["_enable_grad"], d["compute_on_cpu"] = True, True, True, False
-            d["_silence_compute_warning"], silenced = True, d["_silence_compute_warning"]
-            d["_update_count"] = 0
-            try:
-                self.update(*args, **kwargs)
-                return self.compute()
-            finally:
-                d["_to_sync"], d["_should_unsync"], d["_enable_grad"], d["compute_on_cpu"] = flags
-                d["_silence_compute_warning"] = silenced
-                d["_computed"] = None
-        d["_update_count"] = 0  # the batch's update sees a fresh metric
-        cls = type(self)
-        update = getattr(cls.update, "__wrapped__", cls.update)
-        compute = getattr(cls.compute, "__wrapped__", cls.compute)
-        d["_in_update"] = d["_in_compute"] = True  # a subclass calling super().update() must not count again
-        # Gradients flow through the batch value when an input carries them; otherwise autograd is off (cheaper).
-        grad = any(isinstance(a, Tensor) and a.requires_grad for a in (*args, *kwargs.values()))
-        try:
-            if torch.is_grad_enabled() == grad:
-                update(self, *args, **kwargs)
-            else:
-                with torch.set_grad_enabled(grad):
-                    update(self, *args, **kwargs)
-            return _squeeze_scalars(compute(self))
-        finally:
-            d["_in_update"] = d["_in_compute"] = False
+        return batch_value(self, args, kwargs)
 
     def _forward_reduce_state_update(self, *args: Any, **kwargs: Any) -> Any:
-        d = self.__dict__
-        saved = {name: d[name] for name in self._defaults}
-        count = d["_update_count"]
-        try:
-            value = self._batch_value(*args, **kwargs)
-        except BaseException:
-            d.update(saved)
-            d["_update_count"] = count
-            raise
-        # Fold. Out-of-place folds (which may raise, e.g. on a shape mismatch) run first; the in-place ones, which
-        # cannot fail, run only once all of those succeeded, so a failing fold leaves the accumulated state intact.
-        # Batch states are detached: the batch value may carry gradients, the accumulated state never keeps a graph.
-        folded: dict[str, Any] = {}
-        in_place: list[str] = []
-        try:
-            for name, reduction in self._reductions.items():
-                batch, glob = d[name], saved[name]
-                if reduction == "cat" or (
-                    reduction == "sum"
-                    and isinstance(glob, Tensor)
-                    and glob.dtype == batch.dtype
-                    and glob.shape == batch.shape
-                ):
-                    in_place.append(name)
-                else:
-                    folded[name] = fold_states(glob, batch.detach(), reduction, (float(count), 1.0))
-        except BaseException:
-            d.update(saved)
-            d["_update_count"] = count
-            raise
-        for name in in_place:
-            batch, glob = d[name], saved[name]
-            if isinstance(glob, list):
-                glob.extend(v.detach().to("cpu") if self.compute_on_cpu else v.detach() for v in batch)
-                folded[name] = glob
-            else:
-                folded[name] = glob.add_(batch.detach())
-        d.update(folded)
-        d["_update_count"] = count + 1
-        return value
+        return forward_reduce_state_update(self, args, kwargs)
 
     def _forward_full_state_update(self, *args: Any, **kwargs: Any) -> Any:
-        d = self.__dict__
-        self.update(*args, **kwargs)  # the accumulated update first: a bad batch raises before any state changes
-        saved = {name: d[name] for name in self._defaults}
-        count = d["_update_count"]
-        try:
-            return self._batch_value(*args, **kwargs)
-        finally:
-            d.update(saved)
-            d["_update_count"] = count
+        return forward_full_state_update(self, args, kwargs)
 
     # ------------------------------------------------------------------ merge and sync
     def merge_state(self, incoming_state: dict[str, Any] | Metric) -> None:
@@ -757,113 +585,5 @@ class Metric(Module, ABC):
     def __repr__(self) -> str:
         return super().__repr__()
 
-    # ------------------------------------------------------------------ arithmetic
-    def __add__(self, other: Any) -> Metric:
-        return _compose(torch.add, self, other)
-
-    def __radd__(self, other: Any) -> Metric:
-        return _compose(torch.add, other, self)
-
-    def __sub__(self, other: Any) -> Metric:
-        return _compose(torch.sub, self, other)
-
-    def __rsub__(self, other: Any) -> Metric:
-        return _compose(torch.sub, other, self)
-
-    def __mul__(self, other: Any) -> Metric:
-        return _compose(torch.mul, self, other)
-
-    def __rmul__(self, other: Any) -> Metric:
-        return _compose(torch.mul, other, self)
-
-    def __truediv__(self, other: Any) -> Metric:
-        return _compose(torch.true_divide, self, other)
-
-    def __rtruediv__(self, other: Any) -> Metric:
-        return _compose(torch.true_divide, other, self)
-
-    def __floordiv__(self, other: Any) -> Metric:
-        return _compose(torch.floor_divide, self, other)
-
-    def __rfloordiv__(self, other: Any) -> Metric:
-        return _compose(torch.floor_divide, other, self)
-
-    def __mod__(self, other: Any) -> Metric:
-        return _compose(torch.fmod, self, other)
-
-    def __rmod__(self, other: Any) -> Metric:
-        return _compose(torch.fmod, other, self)
-
-    def __pow__(self, other: Any) -> Metric:
-        return _compose(torch.pow, self, other)
-
-    def __rpow__(self, other: Any) -> Metric:
-        return _compose(torch.pow, other, self)
-
-    def __matmul__(self, other: Any) -> Metric:
-        return _compose(torch.matmul, self, other)
-
-    def __rmatmul__(self, other: Any) -> Metric:
-        return _compose(torch.matmul, other, self)
-
-    def __and__(self, other: Any) -> Metric:
-        return _compose(torch.bitwise_and, self, other)
-
-    def __rand__(self, other: Any) -> Metric:
-        return _compose(torch.bitwise_and, other, self)
-
-    def __or__(self, other: Any) -> Metric:
-        return _compose(torch.bitwise_or, self, other)
-
-    def __ror__(self, other: Any) -> Metric:
-        return _compose(torch.bitwise_or, other, self)
-
-    def __xor__(self, other: Any) -> Metric:
-        return _compose(torch.bitwise_xor, self, other)
-
-    def __rxor__(self, other: Any) -> Metric:
-        return _compose(torch.bitwise_xor, other, self)
-
-    def __eq__(self, other: Any) -> Metric:  # type: ignore[override]
-        return _compose(torch.eq, self, other)
-
-    def __ne__(self, other: Any) -> Metric:  # type: ignore[override]
-        return _compose(torch.ne, self, other)
-
-    def __lt__(self, other: Any) -> Metric:
-        return _compose(torch.lt, self, other)
-
-    def __le__(self, other: Any) -> Metric:
-        return _compose(torch.le, self, other)
-
-    def __gt__(self, other: Any) -> Metric:
-        return _compose(torch.gt, self, other)
-
-    def __ge__(self, other: Any) -> Metric:
-        return _compose(torch.ge, self, other)
-
-    def __abs__(self) -> Metric:
-        return _compose(torch.abs, self, None)
-
-    def __neg__(self) -> Metric:
-        return _compose(torch.neg, self, None)
-
-    def __pos__(self) -> Metric:
-        return _compose(torch.positive, self, None)
-
-    def __invert__(self) -> Metric:
-        return _compose(torch.bitwise_not, self, None)
-
-    def __getitem__(self, idx: Any) -> Metric:
-        from calipers.compositional import CompositionalMetric, _Index
-
-        return CompositionalMetric(_Index(idx), self, None)
-
     def __iter__(self) -> Any:
         raise TypeError(f"{type(self).__name__} is not iterable.")
-
-
-def _compose(op: Callable[..., Tensor], a: Any, b: Any) -> Metric:
-    from calipers.compositional import CompositionalMetric
-
-    return CompositionalMetric(op, a, b)

@@ -1,0 +1,118 @@
+"""``Metric.forward``: the value of one batch, folded into the accumulated state without copying it.
+
+The batch runs on fresh states (the accumulated ones are set aside by reference, never copied), then the batch
+states are folded in: in place for ``sum`` and ``cat`` states, through :func:`calipers._state.fold_states` for the
+others. Metrics declaring ``full_state_update`` (their update reads the state) update the accumulated state
+normally and compute the batch value on fresh states.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import torch
+from torch import Tensor
+
+from calipers._state import fold_states
+from calipers._wrapping import squeeze_scalars
+
+if TYPE_CHECKING:
+    from calipers.metric import Metric
+
+__all__ = ["batch_value", "forward_full_state_update", "forward_reduce_state_update"]
+
+
+def batch_value(metric: Metric, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """Reset states, update with the batch, compute; the caller restores the accumulated states.
+
+    Without ``dist_sync_on_step`` this calls the unwrapped ``update``/``compute``: no counting, caching, warning
+    or sync is needed for a batch value, and skipping the wrappers keeps ``forward`` close to one ``update``.
+    """
+    d = metric.__dict__
+    d["_computed"] = None
+    metric._reset_states()
+    if d["dist_sync_on_step"]:
+        flags = (d["_to_sync"], d["_should_unsync"], d["_enable_grad"], d["compute_on_cpu"])
+        d["_to_sync"], d["_should_unsync"], d["_enable_grad"], d["compute_on_cpu"] = True, True, True, False
+        d["_silence_compute_warning"], silenced = True, d["_silence_compute_warning"]
+        d["_update_count"] = 0
+        try:
+            metric.update(*args, **kwargs)
+            return metric.compute()
+        finally:
+            d["_to_sync"], d["_should_unsync"], d["_enable_grad"], d["compute_on_cpu"] = flags
+            d["_silence_compute_warning"] = silenced
+            d["_computed"] = None
+    d["_update_count"] = 0  # the batch's update sees a fresh metric
+    cls = type(metric)
+    update = getattr(cls.update, "__wrapped__", cls.update)
+    compute = getattr(cls.compute, "__wrapped__", cls.compute)
+    d["_in_update"] = d["_in_compute"] = True  # a subclass calling super().update() must not count again
+    # Gradients flow through the batch value when an input carries them; otherwise autograd is off (cheaper).
+    grad = any(isinstance(a, Tensor) and a.requires_grad for a in (*args, *kwargs.values()))
+    try:
+        if torch.is_grad_enabled() == grad:
+            update(metric, *args, **kwargs)
+        else:
+            with torch.set_grad_enabled(grad):
+                update(metric, *args, **kwargs)
+        return squeeze_scalars(compute(metric))
+    finally:
+        d["_in_update"] = d["_in_compute"] = False
+
+
+def forward_reduce_state_update(metric: Metric, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """``forward`` of a metric whose states fold batch by batch: one update and one compute on the batch."""
+    d = metric.__dict__
+    saved = {name: d[name] for name in metric._defaults}
+    count = d["_update_count"]
+    try:
+        value = batch_value(metric, args, kwargs)
+    except BaseException:
+        d.update(saved)
+        d["_update_count"] = count
+        raise
+    # Fold. Out-of-place folds (which may raise, e.g. on a shape mismatch) run first; the in-place ones, which
+    # cannot fail, run only once all of those succeeded, so a failing fold leaves the accumulated state intact.
+    # Batch states are detached: the batch value may carry gradients, the accumulated state never keeps a graph.
+    folded: dict[str, Any] = {}
+    in_place: list[str] = []
+    try:
+        for name, reduction in metric._reductions.items():
+            batch, glob = d[name], saved[name]
+            if reduction == "cat" or (
+                reduction == "sum"
+                and isinstance(glob, Tensor)
+                and glob.dtype == batch.dtype
+                and glob.shape == batch.shape
+            ):
+                in_place.append(name)
+            else:
+                folded[name] = fold_states(glob, batch.detach(), reduction, (float(count), 1.0))
+    except BaseException:
+        d.update(saved)
+        d["_update_count"] = count
+        raise
+    for name in in_place:
+        batch, glob = d[name], saved[name]
+        if isinstance(glob, list):
+            glob.extend(v.detach().to("cpu") if metric.compute_on_cpu else v.detach() for v in batch)
+            folded[name] = glob
+        else:
+            folded[name] = glob.add_(batch.detach())
+    d.update(folded)
+    d["_update_count"] = count + 1
+    return value
+
+
+def forward_full_state_update(metric: Metric, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """``forward`` of a ``full_state_update`` metric: update the accumulated state, then the batch alone."""
+    d = metric.__dict__
+    metric.update(*args, **kwargs)  # the accumulated update first: a bad batch raises before any state changes
+    saved = {name: d[name] for name in metric._defaults}
+    count = d["_update_count"]
+    try:
+        return batch_value(metric, args, kwargs)
+    finally:
+        d.update(saved)
+        d["_update_count"] = count
