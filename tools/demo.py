@@ -70,6 +70,22 @@ def _entries() -> list[tuple[str, Callable[[], Any], Callable[[dict[str, torch.T
         except (ImportError, AttributeError):
             continue
         out.append((f"{cls_name}", lambda cls=cls, kwargs=kwargs: cls(**kwargs), inputs))
+    try:
+        from calipers.classification import (
+            MulticlassAccuracy,
+            MulticlassF1Score,
+            MulticlassPrecision,
+            MulticlassRecall,
+            MulticlassSpecificity,
+        )
+    except ImportError:
+        return out
+
+    def collection() -> Any:  # one compute group (shared stat scores), one sync for the whole collection
+        members = [MulticlassAccuracy, MulticlassPrecision, MulticlassRecall, MulticlassF1Score, MulticlassSpecificity]
+        return calipers.MetricCollection([m(num_classes=5) for m in members], prefix="val/")
+
+    out.append(("collection", collection, lambda b: (b["probs"], b["labels"])))
     return out
 
 
@@ -82,7 +98,10 @@ def _evaluate(batches: list[int]) -> dict[str, float]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             value = metric.compute()
-        values[name] = float(value.numel()) if name.endswith(".numel") else float(value)
+        if isinstance(value, dict):
+            values.update({key: float(v) for key, v in value.items()})
+        else:
+            values[name] = float(value.numel()) if name.endswith(".numel") else float(value)
     return values
 
 
