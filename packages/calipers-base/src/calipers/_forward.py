@@ -21,6 +21,24 @@ if TYPE_CHECKING:
 
 __all__ = ["batch_value", "forward_full_state_update", "forward_reduce_state_update"]
 
+_RAW: dict[type, tuple[Any, Any]] = {}
+
+
+def _raw_methods(cls: type) -> tuple[Any, Any]:
+    """The unwrapped ``update`` and ``compute`` of a metric class (cached per class)."""
+    raw = _RAW.get(cls)
+    if raw is None:
+        update, compute = cls.update, cls.compute  # type: ignore[attr-defined]
+        raw = _RAW[cls] = (getattr(update, "__wrapped__", update), getattr(compute, "__wrapped__", compute))
+    return raw
+
+
+def _requires_grad(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    for a in args:
+        if isinstance(a, Tensor) and a.requires_grad:
+            return True
+    return any(isinstance(a, Tensor) and a.requires_grad for a in kwargs.values()) if kwargs else False
+
 
 def batch_value(metric: Metric, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """Reset states, update with the batch, compute; the caller restores the accumulated states.
@@ -44,18 +62,16 @@ def batch_value(metric: Metric, args: tuple[Any, ...], kwargs: dict[str, Any]) -
             d["_silence_compute_warning"] = silenced
             d["_computed"] = None
     d["_update_count"] = 0  # the batch's update sees a fresh metric
-    cls = type(metric)
-    update = getattr(cls.update, "__wrapped__", cls.update)
-    compute = getattr(cls.compute, "__wrapped__", cls.compute)
+    update, compute = _raw_methods(type(metric))
     d["_in_update"] = d["_in_compute"] = True  # a subclass calling super().update() must not count again
     # Gradients flow through the batch value when an input carries them; otherwise autograd is off (cheaper).
-    grad = any(isinstance(a, Tensor) and a.requires_grad for a in (*args, *kwargs.values()))
+    grad = _requires_grad(args, kwargs)
     try:
-        if torch.is_grad_enabled() == grad:
-            update(metric, *args, **kwargs)
-        else:
-            with torch.set_grad_enabled(grad):
+        if grad and not torch.is_grad_enabled():
+            with torch.enable_grad():
                 update(metric, *args, **kwargs)
+        else:  # no input carries gradients: the grad mode makes no difference, so leave it as it is
+            update(metric, *args, **kwargs)
         return squeeze_scalars(compute(metric))
     finally:
         d["_in_update"] = d["_in_compute"] = False
@@ -93,13 +109,20 @@ def forward_reduce_state_update(metric: Metric, args: tuple[Any, ...], kwargs: d
         d.update(saved)
         d["_update_count"] = count
         raise
+    sums: list[Tensor] = []
+    addends: list[Tensor] = []
     for name in in_place:
         batch, glob = d[name], saved[name]
         if isinstance(glob, list):
             glob.extend(v.detach().to("cpu") if metric.compute_on_cpu else v.detach() for v in batch)
-            folded[name] = glob
         else:
-            folded[name] = glob.add_(batch.detach())
+            sums.append(glob)
+            addends.append(batch.detach() if batch.requires_grad else batch)
+        folded[name] = glob
+    if len(sums) > 1:
+        torch._foreach_add_(sums, addends)  # one dispatch for every sum state
+    elif sums:
+        sums[0].add_(addends[0])
     d.update(folded)
     d["_update_count"] = count + 1
     return value

@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 import torch
 from torch import Tensor
 from torch.nn import Module
+from torch.nn.modules import module as _module_mod
 from typing_extensions import Self
 
 from calipers._arithmetic import MetricArithmetic
@@ -258,6 +259,22 @@ class Metric(MetricArithmetic, Module, ABC):
     def compute(self) -> Any:
         """Turn the states into the metric's value."""
 
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """``forward``, through ``nn.Module.__call__`` only when a hook is registered (it costs microseconds)."""
+        if (
+            self._forward_hooks
+            or self._forward_pre_hooks
+            or self._backward_hooks
+            or self._backward_pre_hooks
+            or getattr(self, "_compiled_call_impl", None) is not None
+            or _module_mod._global_forward_hooks
+            or _module_mod._global_forward_pre_hooks
+            or _module_mod._global_backward_hooks
+            or _module_mod._global_backward_pre_hooks
+        ):
+            return Module.__call__(self, *args, **kwargs)
+        return self.forward(*args, **kwargs)
+
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """Update the states with a batch and return the metric's value on that batch alone.
 
@@ -269,10 +286,13 @@ class Metric(MetricArithmetic, Module, ABC):
                 f"{type(self).__name__}.forward: the metric is synced; call `unsync()` before updating it again."
             )
         d = self.__dict__
-        if self.full_state_update is False and not d["dist_sync_on_step"] and self._foldable():
-            d["_forward_cache"] = self._forward_reduce_state_update(*args, **kwargs)
+        foldable = d.get("_foldable_cache")
+        if foldable is None or foldable[0] is not d["_reductions"] or foldable[1] != len(d["_reductions"]):
+            foldable = d["_foldable_cache"] = (d["_reductions"], len(d["_reductions"]), self._foldable())
+        if foldable[2] and self.full_state_update is False and not d["dist_sync_on_step"]:
+            d["_forward_cache"] = forward_reduce_state_update(self, args, kwargs)
         else:
-            d["_forward_cache"] = self._forward_full_state_update(*args, **kwargs)
+            d["_forward_cache"] = forward_full_state_update(self, args, kwargs)
         return d["_forward_cache"]
 
     def _foldable(self) -> bool:

@@ -435,3 +435,13 @@ def test_the_batch_update_in_forward_sees_a_fresh_metric():
     m.update(torch.ones(1))
     m(torch.ones(1))
     assert seen == [0, 1, 0] and m.update_count == 3
+
+
+def test_forward_hooks_still_run():
+    m = MeanMetric()
+    seen = []
+    handle = m.register_forward_hook(lambda module, inputs, output: seen.append(output))
+    m(torch.tensor([1.0, 3.0]))
+    handle.remove()
+    m(torch.tensor([5.0]))
+    assert len(seen) == 1 and seen[0].item() == 2.0 and m.compute().item() == 3.0
