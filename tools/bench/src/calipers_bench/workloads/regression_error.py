@@ -20,7 +20,7 @@ PEERS = ("torchmetrics", "torcheval", "sklearn")
 _CLASSES = {"mse": "MeanSquaredError", "r2": "R2Score"}
 _SKLEARN = {"mse": "mean_squared_error", "r2": "r2_score"}
 # Targets for calipers / TorchMetrics: R2 pays for its float64 sums and exact constant-target detection.
-_TARGETS = {"mse": 1.1, "r2": 1.5}
+_TARGETS = {"mse": 1.1, "r2": 1.1}  # issue 6: within noise of memory bandwidth
 
 
 def _data() -> tuple[Any, Any]:
