@@ -5,6 +5,7 @@ A mixin of :class:`calipers.Metric`, kept in its own module so that ``metric.py`
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -18,10 +19,27 @@ __all__ = ["MetricArithmetic"]
 
 
 class MetricArithmetic:
-    """The operators of seed 001's "Metric Arithmetic" (and their reflected forms), for :class:`calipers.Metric`.
+    """Keyword routing to ``update``, and the operators of seed 001's "Metric Arithmetic" (reflected forms too).
 
     ``-a`` is the negation and ``+a`` the identity (TorchMetrics returns ``-abs(a)`` and ``abs(a)``).
     """
+
+    @classmethod
+    def _update_parameters(cls) -> tuple[set[str], bool]:
+        """The named parameters of ``update`` and whether it takes ``**kwargs`` (cached per class)."""
+        cached = cls.__dict__.get("_calipers_update_params")
+        if cached is None:
+            params = inspect.signature(cls.update).parameters  # type: ignore[attr-defined]
+            names = {n for n, p in params.items() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD) and n != "self"}
+            var_kw = any(p.kind is p.VAR_KEYWORD for p in params.values())
+            cached = (names, var_kw)
+            type.__setattr__(cls, "_calipers_update_params", cached)
+        return cached
+
+    def _filter_kwargs(self, **kwargs: Any) -> dict[str, Any]:
+        """Keep the keyword arguments that this metric's ``update`` accepts."""
+        names, var_kw = self._update_parameters()
+        return dict(kwargs) if var_kw else {k: v for k, v in kwargs.items() if k in names}
 
     def __add__(self, other: Any) -> Metric:
         return _compose(torch.add, self, other)

@@ -8,7 +8,6 @@ moves, cloning, pickling and arithmetic between metrics.
 
 from __future__ import annotations
 
-import inspect
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Generator, Hashable
 from contextlib import contextmanager
@@ -538,22 +537,6 @@ class Metric(MetricArithmetic, Module, ABC):
         return self
 
     # ------------------------------------------------------------------ helpers for collections and arithmetic
-    @classmethod
-    def _update_parameters(cls) -> tuple[set[str], bool]:
-        cached = cls.__dict__.get("_calipers_update_params")
-        if cached is None:
-            params = inspect.signature(cls.update).parameters
-            names = {n for n, p in params.items() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD) and n != "self"}
-            var_kw = any(p.kind is p.VAR_KEYWORD for p in params.values())
-            cached = (names, var_kw)
-            type.__setattr__(cls, "_calipers_update_params", cached)
-        return cached
-
-    def _filter_kwargs(self, **kwargs: Any) -> dict[str, Any]:
-        """Keep the keyword arguments that this metric's ``update`` accepts."""
-        names, var_kw = self._update_parameters()
-        return dict(kwargs) if var_kw else {k: v for k, v in kwargs.items() if k in names}
-
     def _state_signature(self) -> Hashable | None:
         """What determines this metric's states, so that a :class:`~calipers.MetricCollection` can share them.
 
