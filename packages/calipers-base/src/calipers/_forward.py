@@ -4,6 +4,16 @@ The batch runs on fresh states (the accumulated ones are set aside by reference,
 states are folded in: in place for ``sum`` and ``cat`` states, through :func:`calipers._state.fold_states` for the
 others. Metrics declaring ``full_state_update`` (their update reads the state) update the accumulated state
 normally and compute the batch value on fresh states.
+
+**Additive metrics** skip even the fresh states. A metric whose ``update`` only adds a batch's *contribution* to its
+states declares it with three methods, and ``forward`` then costs one ``update`` plus the ``compute`` of the batch:
+
+* ``_contribution(*args, **kwargs)``: validate the batch and return its contribution, without touching any state;
+* ``_contribution_states(contribution)``: the states (by name) a fresh metric would hold after this batch alone;
+* ``_add_contribution(contribution)``: fold it into the accumulated states (never raises on a valid contribution).
+
+Its ``update`` is ``self._add_contribution(self._contribution(...))``. A subclass that overrides ``update`` opts out
+(its ``update`` may do something else), and so do ``dist_sync_on_step`` and ``compute_on_cpu``.
 """
 
 from __future__ import annotations
@@ -14,14 +24,68 @@ import torch
 from torch import Tensor
 
 from calipers._state import fold_states
-from calipers._wrapping import squeeze_scalars
+from calipers._wrapping import _requires_grad, squeeze_scalars
 
 if TYPE_CHECKING:
     from calipers.metric import Metric
 
-__all__ = ["batch_value", "forward_full_state_update", "forward_reduce_state_update"]
+__all__ = ["batch_value", "forward", "forward_additive", "forward_full_state_update", "forward_reduce_state_update"]
 
 _RAW: dict[type, tuple[Any, Any]] = {}
+_ADDITIVE: dict[type, bool] = {}
+
+
+def _owner(cls: type, name: str) -> type | None:
+    """The class of ``cls``'s MRO that defines attribute ``name``."""
+    return next((klass for klass in cls.__mro__ if name in klass.__dict__), None)
+
+
+def is_additive(cls: type) -> bool:
+    """Whether ``cls`` declares a contribution and its ``update`` is the one written over it (cached per class)."""
+    additive = _ADDITIVE.get(cls)
+    if additive is None:
+        contribution, update = _owner(cls, "_contribution"), _owner(cls, "update")
+        additive = contribution is not None and update is not None and issubclass(contribution, update)
+        _ADDITIVE[cls] = additive
+    return additive
+
+
+def forward(metric: Metric, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """``Metric.forward`` without the synced check: the cheapest path the metric's declarations allow."""
+    d = metric.__dict__
+    if not d["dist_sync_on_step"]:
+        if not d["compute_on_cpu"] and is_additive(type(metric)):
+            return forward_additive(metric, args, kwargs)
+        foldable = d.get("_foldable_cache")
+        if foldable is None or foldable[0] is not d["_reductions"] or foldable[1] != len(d["_reductions"]):
+            foldable = d["_foldable_cache"] = (d["_reductions"], len(d["_reductions"]), metric._foldable())
+        if foldable[2] and metric.full_state_update is False:
+            return forward_reduce_state_update(metric, args, kwargs)
+    return forward_full_state_update(metric, args, kwargs)
+
+
+def forward_additive(metric: Metric, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """``forward`` of an additive metric: the batch's contribution, its value, then the fold (module docstring)."""
+    d = metric.__dict__
+    grad = _requires_grad(args, kwargs)
+    d["_in_update"] = d["_in_compute"] = True  # a subclass calling super() must not count again
+    try:
+        if grad and not torch.is_grad_enabled():
+            with torch.enable_grad():
+                contribution, value = _additive_batch(metric, args, kwargs)
+        else:  # no input carries gradients: the grad mode makes no difference, so leave it as it is
+            contribution, value = _additive_batch(metric, args, kwargs)
+    finally:
+        d["_in_update"] = d["_in_compute"] = False
+    add: Any = metric._add_contribution
+    if grad:  # the accumulated states never keep a graph
+        with torch.no_grad():
+            add(contribution)
+    else:
+        add(contribution)
+    d["_computed"] = None
+    d["_update_count"] += 1
+    return value
 
 
 def _raw_methods(cls: type) -> tuple[Any, Any]:
@@ -33,11 +97,18 @@ def _raw_methods(cls: type) -> tuple[Any, Any]:
     return raw
 
 
-def _requires_grad(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
-    for a in args:
-        if isinstance(a, Tensor) and a.requires_grad:
-            return True
-    return any(isinstance(a, Tensor) and a.requires_grad for a in kwargs.values()) if kwargs else False
+def _additive_batch(metric: Metric, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Any]:
+    """The batch's contribution and its value (the raw ``compute`` on the batch's states, then restored)."""
+    d = metric.__dict__
+    additive: Any = metric  # the three methods are declared by the metric class, not by Metric
+    contribution = additive._contribution(*args, **kwargs)
+    batch = additive._contribution_states(contribution)
+    saved = {name: d[name] for name in batch}
+    d.update(batch)
+    try:
+        return contribution, squeeze_scalars(_raw_methods(type(metric))[1](metric))
+    finally:
+        d.update(saved)
 
 
 def batch_value(metric: Metric, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -70,8 +141,8 @@ def batch_value(metric: Metric, args: tuple[Any, ...], kwargs: dict[str, Any]) -
         if grad and not torch.is_grad_enabled():
             with torch.enable_grad():
                 update(metric, *args, **kwargs)
-        else:  # no input carries gradients: the grad mode makes no difference, so leave it as it is
-            update(metric, *args, **kwargs)
+                return squeeze_scalars(compute(metric))
+        update(metric, *args, **kwargs)  # no input carries gradients: leave the grad mode as it is
         return squeeze_scalars(compute(metric))
     finally:
         d["_in_update"] = d["_in_compute"] = False

@@ -23,6 +23,18 @@ if TYPE_CHECKING:
 __all__ = ["squeeze_scalars", "unalias", "wrap_compute", "wrap_update"]
 
 
+def _requires_grad(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    """Whether a tensor among the arguments requires gradients."""
+    for a in args:
+        if isinstance(a, Tensor) and a.requires_grad:
+            return True
+    if kwargs:
+        for a in kwargs.values():
+            if isinstance(a, Tensor) and a.requires_grad:
+                return True
+    return False
+
+
 def wrap_update(update: Callable[..., None]) -> Callable[..., None]:
     @functools.wraps(update)
     def wrapped(self: Metric, *args: Any, **kwargs: Any) -> None:
@@ -38,9 +50,7 @@ def wrap_update(update: Callable[..., None]) -> Callable[..., None]:
         d["_in_update"] = True
         try:
             # Autograd matters only for inputs that carry gradients: otherwise skip the grad-mode switch (cheaper).
-            if torch.is_grad_enabled() == d["_enable_grad"] or not any(
-                isinstance(a, Tensor) and a.requires_grad for a in (*args, *kwargs.values())
-            ):
+            if torch.is_grad_enabled() == d["_enable_grad"] or not _requires_grad(args, kwargs):
                 update(self, *args, **kwargs)
             else:
                 with torch.set_grad_enabled(d["_enable_grad"]):

@@ -170,9 +170,17 @@ class SumMetric(BaseAggregator):
 
     def update(self, value: float | Tensor) -> None:
         """Add the sum of ``value`` (any shape)."""
+        self._add_contribution(self._contribution(value))
+
+    def _contribution(self, value: float | Tensor) -> Tensor:
         value, _ = self._cast_and_nan_check_input(value)
-        if value.numel():
-            self.sum_value += value.sum()
+        return value.sum()
+
+    def _contribution_states(self, contribution: Tensor) -> dict[str, Any]:
+        return {"sum_value": contribution}
+
+    def _add_contribution(self, contribution: Tensor) -> None:
+        self.__dict__["sum_value"].add_(contribution)
 
 
 class MaxMetric(BaseAggregator):
@@ -306,13 +314,14 @@ class MeanMetric(BaseAggregator):
         Raises:
             ValueError: if ``weight`` cannot be broadcast to the shape of ``value``, or on NaN with ``"error"``.
         """
+        self._add_contribution(self._contribution(value, weight))
+
+    def _contribution(self, value: float | Tensor, weight: float | Tensor | None = None) -> tuple[Tensor, Any]:
+        """``(sum(w * x), sum(w))`` of the batch (``sum(w)`` is the plain count when no weight is given)."""
         owner = type(self).__name__
         if weight is None:
             value, _ = self._cast_and_nan_check_input(value)
-            if value.numel():
-                self.mean_value += value.sum()
-                self.weight += value.numel()
-            return
+            return value.sum(), value.numel()
         value = _as_tensor(owner, "value", value, self._dtype, self._device)
         weight = _as_tensor(owner, "weight", weight, self._dtype, self._device)
         if weight.shape != value.shape:
@@ -328,9 +337,15 @@ class MeanMetric(BaseAggregator):
             weight = weight.expand(value.shape)
         value, weight = self._cast_and_nan_check_input(value, weight)
         assert weight is not None
-        if value.numel():
-            self.mean_value += (value * weight).sum()
-            self.weight += weight.sum()
+        return (value * weight).sum(), weight.sum()
+
+    def _contribution_states(self, contribution: tuple[Tensor, Any]) -> dict[str, Any]:
+        return {"mean_value": contribution[0], "weight": contribution[1]}
+
+    def _add_contribution(self, contribution: tuple[Tensor, Any]) -> None:
+        d = self.__dict__
+        d["mean_value"].add_(contribution[0])
+        d["weight"].add_(contribution[1])
 
     def compute(self) -> Tensor:
         """Return the weighted mean."""

@@ -21,7 +21,7 @@ from torch.nn.modules import module as _module_mod
 from typing_extensions import Self
 
 from calipers._arithmetic import MetricArithmetic
-from calipers._forward import batch_value, forward_full_state_update, forward_reduce_state_update
+from calipers._forward import batch_value, forward, forward_full_state_update, forward_reduce_state_update
 from calipers._state import (
     ELEMENTWISE,
     Reduction,
@@ -284,15 +284,8 @@ class Metric(MetricArithmetic, Module, ABC):
             raise MetricStateError(
                 f"{type(self).__name__}.forward: the metric is synced; call `unsync()` before updating it again."
             )
-        d = self.__dict__
-        foldable = d.get("_foldable_cache")
-        if foldable is None or foldable[0] is not d["_reductions"] or foldable[1] != len(d["_reductions"]):
-            foldable = d["_foldable_cache"] = (d["_reductions"], len(d["_reductions"]), self._foldable())
-        if foldable[2] and self.full_state_update is False and not d["dist_sync_on_step"]:
-            d["_forward_cache"] = forward_reduce_state_update(self, args, kwargs)
-        else:
-            d["_forward_cache"] = forward_full_state_update(self, args, kwargs)
-        return d["_forward_cache"]
+        value = self.__dict__["_forward_cache"] = forward(self, args, kwargs)
+        return value
 
     def _foldable(self) -> bool:
         """Whether every state folds batch by batch: elementwise, ``cat``, or a callable marked associative.

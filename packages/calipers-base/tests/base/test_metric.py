@@ -445,3 +445,112 @@ def test_forward_hooks_still_run():
     handle.remove()
     m(torch.tensor([5.0]))
     assert len(seen) == 1 and seen[0].item() == 2.0 and m.compute().item() == 3.0
+
+
+class Additive(Metric):
+    """Declares the additive protocol of ``calipers._forward``: a sum and a count, the mean of squares as value."""
+
+    full_state_update = False
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.add_state("total", torch.tensor(0.0), dist_reduce_fx="sum")
+        self.add_state("count", torch.tensor(0.0), dist_reduce_fx="sum")
+        self.calls = {"contribution": 0, "compute": 0}
+
+    def update(self, x):
+        self._add_contribution(self._contribution(x))
+
+    def _contribution(self, x):
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"Additive: `x` must be a tensor, got {type(x).__name__}.")
+        self.calls["contribution"] += 1
+        return (x**2).sum(), torch.tensor(float(x.numel()))
+
+    def _contribution_states(self, contribution):
+        return {"total": contribution[0], "count": contribution[1]}
+
+    def _add_contribution(self, contribution):
+        self.total.add_(contribution[0])
+        self.count.add_(contribution[1])
+
+    def compute(self):
+        self.calls["compute"] += 1
+        return self.total / self.count
+
+
+def test_an_additive_metric_forwards_without_fresh_states():
+    from calipers._forward import is_additive
+
+    m = Additive()
+    m.update(torch.tensor([1.0, 1.0]))
+    total = m.total
+    assert is_additive(Additive)
+    assert m(torch.tensor([2.0, 4.0])).item() == 10.0  # the batch alone
+    assert m.calls == {"contribution": 2, "compute": 1}
+    assert m.total is total  # folded in place, never replaced or copied
+    assert m.update_count == 2 and m.compute().item() == 5.5  # (1 + 1 + 4 + 16) / 4
+    with pytest.raises(TypeError, match="`x` must be a tensor"):
+        m("bad")
+    assert m.total.item() == 22.0 and m.count.item() == 4.0 and m.update_count == 2
+
+
+def test_a_subclass_overriding_update_leaves_the_additive_path():
+    from calipers._forward import is_additive
+
+    class Doubled(Additive):
+        def update(self, x):
+            super().update(2 * x)
+
+    m = Doubled()
+    assert not is_additive(Doubled)
+    assert m(torch.tensor([1.0])).item() == 4.0  # its own update ran on the batch
+    assert m.compute().item() == 4.0
+
+
+def test_additive_forward_carries_gradients_but_the_state_does_not():
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    m = Additive()
+    with torch.no_grad():
+        value = m(x)  # an input that needs gradients turns them on for the batch value
+    value.backward()
+    assert torch.allclose(x.grad, torch.tensor([1.0, 2.0]))  # d/dx mean(x^2) = x
+    assert not m.total.requires_grad and m.total.item() == 5.0
+
+
+def test_additive_forward_with_dist_sync_on_step_or_compute_on_cpu_takes_the_general_path():
+    for kwargs in ({"compute_on_cpu": True}, {"dist_sync_on_step": True}):
+        m = Additive(**kwargs)
+        assert m(torch.tensor([3.0])).item() == 9.0
+        assert m(torch.tensor([1.0])).item() == 1.0 and m.compute().item() == 5.0
+
+
+@pytest.mark.parametrize("cls", [MeanMetric, SumMetric])
+def test_aggregation_forward_on_an_empty_batch(cls):
+    m = cls()
+    m(torch.tensor([2.0]))
+    empty = m(torch.zeros(0))
+    assert (empty.isnan() if cls is MeanMetric else empty == 0).item()
+    assert m.compute().item() == 2.0 and m.update_count == 2
+
+
+def test_a_batch_value_carries_gradients_even_under_no_grad():
+    class Sq(Metric):
+        is_differentiable = True
+        full_state_update = False
+
+        def __init__(self):
+            super().__init__()
+            self.add_state("acc", torch.tensor(0.0), dist_reduce_fx="sum")
+
+        def update(self, x):
+            self.acc = self.acc + (x**2).sum()
+
+        def compute(self):
+            return 2 * self.acc
+
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    with torch.no_grad():
+        value = Sq()(x)
+    value.backward()
+    assert torch.equal(x.grad, torch.tensor([4.0, 8.0]))

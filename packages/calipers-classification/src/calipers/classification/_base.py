@@ -34,18 +34,6 @@ __all__ = ["StatScoresState", "TaskFacade", "register_tasks"]
 _STATS = ("tp", "fp", "tn", "fn")
 
 
-def _shared_buffer(tp: Tensor, fp: Tensor, tn: Tensor, fn: Tensor) -> Tensor | None:
-    """The contiguous ``(4, ...)`` tensor whose rows are exactly ``tp, fp, tn, fn`` in order, or ``None``."""
-    buf = tp._base
-    if buf is None or fp._base is not buf or tn._base is not buf or fn._base is not buf:
-        return None
-    if buf.shape[0] != 4 or buf.shape[1:] != tp.shape or not buf.is_contiguous():
-        return None
-    offset, n = buf.storage_offset(), tp.numel()
-    offsets = (tp.storage_offset(), fp.storage_offset(), tn.storage_offset(), fn.storage_offset())
-    return buf if offsets == (offset, offset + n, offset + 2 * n, offset + 3 * n) else None
-
-
 class StatScoresState(Metric):
     """Holder of the ``tp``/``fp``/``tn``/``fn`` states (see the module docstring); subclasses count and compute."""
 
@@ -61,44 +49,74 @@ class StatScoresState(Metric):
     def _declare_stat_states(self, size: int, samplewise: bool) -> None:
         self._samplewise = samplewise
         self._size = (size,)
+        self._stat_buffer_cache: tuple[Tensor, ...] | None = None
         for name in _STATS:
             if samplewise:
                 self.add_state(name, [], dist_reduce_fx="cat")
             else:
                 self.add_state(name, torch.zeros(size, dtype=torch.long), dist_reduce_fx="sum")
 
-    def _fold(self, stats: Tensor) -> None:
-        """Add a batch's stacked ``[tp, fp, tn, fn]`` to the states (or append them, samplewise).
+    def _stat_buffer(self) -> Tensor:
+        """The ``(4, size)`` tensor whose rows are the four global states, made so if they are not.
 
-        The four global states are kept as the rows of one ``(4, size)`` buffer, so a batch costs one in-place add.
-        Whenever they are not (after ``reset``, ``load_state_dict``, a device move, a merge...), they are first
-        stacked into a new buffer; the state tensors stay ordinary tensors for everything else.
+        The four states are kept as the rows of one buffer, so a batch costs one in-place add. Whenever they are not
+        the rows of the cached buffer (after ``reset``, ``load_state_dict``, a device move, a merge...), they are
+        stacked into a new one; the state tensors stay ordinary tensors for everything else.
         """
         d = self.__dict__
+        tp, fp, tn, fn = d["tp"], d["fp"], d["tn"], d["fn"]
+        cache = d["_stat_buffer_cache"]
+        if (
+            cache is not None
+            and cache[1] is tp
+            and cache[2] is fp
+            and cache[3] is tn
+            and cache[4] is fn
+            and tp.data_ptr() == cache[0].data_ptr()  # pickling copies the rows apart from the buffer
+        ):
+            buffer: Tensor = cache[0]
+            return buffer
+        buf = torch.stack([tp, fp, tn, fn])
+        rows = buf.unbind(0)
+        d["tp"], d["fp"], d["tn"], d["fn"] = rows
+        d["_stat_buffer_cache"] = (buf, *rows)
+        return buf
+
+    def _fold(self, stats: Tensor) -> None:
+        """Add a batch's stacked ``[tp, fp, tn, fn]`` to the states (or append them, samplewise)."""
         if self._samplewise:
+            d = self.__dict__
             for name, value in zip(_STATS, stats):
                 d[name].append(value)
             return
-        tp, fp, tn, fn = d["tp"], d["fp"], d["tn"], d["fn"]
-        buf = _shared_buffer(tp, fp, tn, fn)
-        if buf is None:
-            buf = torch.stack([tp, fp, tn, fn])
-            d["tp"], d["fp"], d["tn"], d["fn"] = buf.unbind(0)
-        buf.add_(stats.reshape(buf.shape))
+        buf = self._stat_buffer()
+        buf.add_(stats if stats.shape == buf.shape else stats.reshape(buf.shape))
+
+    # The additive-metric protocol of calipers._forward (the task bases define ``_contribution``, the batch's
+    # stacked counts): forward costs one update and one compute of the batch.
+    def _contribution_states(self, stats: Tensor) -> dict[str, Any]:
+        if self._samplewise:
+            return {name: [row] for name, row in zip(_STATS, stats)}
+        stats = stats.reshape(4, *self._size)
+        rows = stats.unbind(0)
+        return {**dict(zip(_STATS, rows)), "_stat_buffer_cache": (stats, *rows)}
+
+    def _add_contribution(self, stats: Tensor) -> None:
+        self._fold(stats)
 
     def _final_state(self, dtype: torch.dtype | None = None) -> tuple[Tensor, Tensor, Tensor, Tensor]:
         """The four states (0-d for binary), per-sample lists concatenated (``(0, ...)`` before any update).
 
-        With ``dtype``, they are converted to it together (one conversion of the shared buffer when there is one).
+        With ``dtype``, they are converted to it together (one conversion of the shared buffer).
         """
         d = self.__dict__
         if not self._samplewise:
-            tp, fp, tn, fn = d["tp"], d["fp"], d["tn"], d["fn"]
-            buf = _shared_buffer(tp, fp, tn, fn)
-            if buf is None:
-                buf = torch.stack([tp, fp, tn, fn])
+            buf = self._stat_buffer()
             if self._size == (1,):  # binary: 0-d counts
                 buf = buf.reshape(4)
+            elif dtype is None:  # the rows themselves
+                _, tp, fp, tn, fn = d["_stat_buffer_cache"]
+                return tp, fp, tn, fn
             if dtype is not None:
                 buf = buf.to(dtype)
             return buf[0], buf[1], buf[2], buf[3]

@@ -37,7 +37,7 @@ class BinaryAccuracy(BinaryStatScoresBase):
 
     def compute(self) -> Tensor:
         """Accuracy over every batch seen."""
-        return _accuracy_compute(*self._final_state(self.dtype), "binary", "binary", dtype=self.dtype)
+        return _accuracy_compute(*self._final_state(), "binary", "binary", dtype=self.dtype)
 
 
 class MulticlassAccuracy(MulticlassStatScoresBase):
@@ -60,9 +60,7 @@ class MulticlassAccuracy(MulticlassStatScoresBase):
 
     def compute(self) -> Tensor:
         """Accuracy over every batch seen."""
-        return _accuracy_compute(
-            *self._final_state(self.dtype), self.average, "multiclass", self.top_k, dtype=self.dtype
-        )
+        return _accuracy_compute(*self._final_state(), self.average, "multiclass", self.top_k, dtype=self.dtype)
 
 
 class MultilabelAccuracy(MultilabelStatScoresBase):
@@ -85,7 +83,7 @@ class MultilabelAccuracy(MultilabelStatScoresBase):
 
     def compute(self) -> Tensor:
         """Accuracy over every batch seen."""
-        return _accuracy_compute(*self._final_state(self.dtype), self.average, "multilabel", dtype=self.dtype)
+        return _accuracy_compute(*self._final_state(), self.average, "multilabel", dtype=self.dtype)
 
 
 class Accuracy(TaskFacade):

@@ -64,7 +64,7 @@ class BinaryFBetaScore(BinaryStatScoresBase):
     def compute(self) -> Tensor:
         """The value over every batch seen."""
         return _fbeta_compute(
-            *self._final_state(self.dtype),
+            *self._final_state(),
             "binary",
             "binary",
             beta=self.beta,
@@ -120,7 +120,7 @@ class MulticlassFBetaScore(MulticlassStatScoresBase):
     def compute(self) -> Tensor:
         """The value over every batch seen."""
         return _fbeta_compute(
-            *self._final_state(self.dtype),
+            *self._final_state(),
             self.average,
             "multiclass",
             beta=self.beta,
@@ -176,7 +176,7 @@ class MultilabelFBetaScore(MultilabelStatScoresBase):
     def compute(self) -> Tensor:
         """The value over every batch seen."""
         return _fbeta_compute(
-            *self._final_state(self.dtype),
+            *self._final_state(),
             self.average,
             "multilabel",
             beta=self.beta,
@@ -256,9 +256,7 @@ class BinaryF1Score(BinaryStatScoresBase):
 
     def compute(self) -> Tensor:
         """The value over every batch seen."""
-        return _f1_compute(
-            *self._final_state(self.dtype), "binary", "binary", zero_division=self.zero_division, dtype=self.dtype
-        )
+        return _f1_compute(*self._final_state(), "binary", "binary", zero_division=self.zero_division, dtype=self.dtype)
 
 
 class MulticlassF1Score(MulticlassStatScoresBase):
@@ -304,7 +302,7 @@ class MulticlassF1Score(MulticlassStatScoresBase):
     def compute(self) -> Tensor:
         """The value over every batch seen."""
         return _f1_compute(
-            *self._final_state(self.dtype),
+            *self._final_state(),
             self.average,
             "multiclass",
             zero_division=self.zero_division,
@@ -355,7 +353,7 @@ class MultilabelF1Score(MultilabelStatScoresBase):
     def compute(self) -> Tensor:
         """The value over every batch seen."""
         return _f1_compute(
-            *self._final_state(self.dtype),
+            *self._final_state(),
             self.average,
             "multilabel",
             zero_division=self.zero_division,

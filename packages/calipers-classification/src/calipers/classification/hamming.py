@@ -37,7 +37,7 @@ class BinaryHammingDistance(BinaryStatScoresBase):
 
     def compute(self) -> Tensor:
         """The value over every batch seen."""
-        return _hamming_distance_compute(*self._final_state(self.dtype), "binary", "binary", dtype=self.dtype)
+        return _hamming_distance_compute(*self._final_state(), "binary", "binary", dtype=self.dtype)
 
 
 class MulticlassHammingDistance(MulticlassStatScoresBase):
@@ -61,7 +61,7 @@ class MulticlassHammingDistance(MulticlassStatScoresBase):
     def compute(self) -> Tensor:
         """The value over every batch seen."""
         return _hamming_distance_compute(
-            *self._final_state(self.dtype), self.average, "multiclass", top_k=self.top_k, dtype=self.dtype
+            *self._final_state(), self.average, "multiclass", top_k=self.top_k, dtype=self.dtype
         )
 
 
@@ -85,7 +85,7 @@ class MultilabelHammingDistance(MultilabelStatScoresBase):
 
     def compute(self) -> Tensor:
         """The value over every batch seen."""
-        return _hamming_distance_compute(*self._final_state(self.dtype), self.average, "multilabel", dtype=self.dtype)
+        return _hamming_distance_compute(*self._final_state(), self.average, "multilabel", dtype=self.dtype)
 
 
 class HammingDistance(TaskFacade):

@@ -43,7 +43,7 @@ class BinaryNegativePredictiveValue(BinaryStatScoresBase):
     def compute(self) -> Tensor:
         """The value over every batch seen."""
         return _negative_predictive_value_compute(
-            *self._final_state(self.dtype), "binary", "binary", zero_division=self.zero_division, dtype=self.dtype
+            *self._final_state(), "binary", "binary", zero_division=self.zero_division, dtype=self.dtype
         )
 
 
@@ -68,7 +68,7 @@ class MulticlassNegativePredictiveValue(MulticlassStatScoresBase):
     def compute(self) -> Tensor:
         """The value over every batch seen."""
         return _negative_predictive_value_compute(
-            *self._final_state(self.dtype),
+            *self._final_state(),
             self.average,
             "multiclass",
             top_k=self.top_k,
@@ -98,7 +98,7 @@ class MultilabelNegativePredictiveValue(MultilabelStatScoresBase):
     def compute(self) -> Tensor:
         """The value over every batch seen."""
         return _negative_predictive_value_compute(
-            *self._final_state(self.dtype),
+            *self._final_state(),
             self.average,
             "multilabel",
             zero_division=self.zero_division,

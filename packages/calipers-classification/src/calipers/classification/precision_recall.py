@@ -47,7 +47,7 @@ class BinaryPrecision(BinaryStatScoresBase):
     def compute(self) -> Tensor:
         """The value over every batch seen."""
         return _precision_compute(
-            *self._final_state(self.dtype), "binary", "binary", zero_division=self.zero_division, dtype=self.dtype
+            *self._final_state(), "binary", "binary", zero_division=self.zero_division, dtype=self.dtype
         )
 
 
@@ -72,7 +72,7 @@ class MulticlassPrecision(MulticlassStatScoresBase):
     def compute(self) -> Tensor:
         """The value over every batch seen."""
         return _precision_compute(
-            *self._final_state(self.dtype),
+            *self._final_state(),
             self.average,
             "multiclass",
             top_k=self.top_k,
@@ -102,7 +102,7 @@ class MultilabelPrecision(MultilabelStatScoresBase):
     def compute(self) -> Tensor:
         """The value over every batch seen."""
         return _precision_compute(
-            *self._final_state(self.dtype),
+            *self._final_state(),
             self.average,
             "multilabel",
             zero_division=self.zero_division,
@@ -167,7 +167,7 @@ class BinaryRecall(BinaryStatScoresBase):
     def compute(self) -> Tensor:
         """The value over every batch seen."""
         return _recall_compute(
-            *self._final_state(self.dtype), "binary", "binary", zero_division=self.zero_division, dtype=self.dtype
+            *self._final_state(), "binary", "binary", zero_division=self.zero_division, dtype=self.dtype
         )
 
 
@@ -192,7 +192,7 @@ class MulticlassRecall(MulticlassStatScoresBase):
     def compute(self) -> Tensor:
         """The value over every batch seen."""
         return _recall_compute(
-            *self._final_state(self.dtype),
+            *self._final_state(),
             self.average,
             "multiclass",
             top_k=self.top_k,
@@ -222,7 +222,7 @@ class MultilabelRecall(MultilabelStatScoresBase):
     def compute(self) -> Tensor:
         """The value over every batch seen."""
         return _recall_compute(
-            *self._final_state(self.dtype),
+            *self._final_state(),
             self.average,
             "multilabel",
             zero_division=self.zero_division,

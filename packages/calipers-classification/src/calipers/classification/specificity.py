@@ -37,7 +37,7 @@ class BinarySpecificity(BinaryStatScoresBase):
 
     def compute(self) -> Tensor:
         """The value over every batch seen."""
-        return _specificity_compute(*self._final_state(self.dtype), "binary", "binary", dtype=self.dtype)
+        return _specificity_compute(*self._final_state(), "binary", "binary", dtype=self.dtype)
 
 
 class MulticlassSpecificity(MulticlassStatScoresBase):
@@ -60,7 +60,7 @@ class MulticlassSpecificity(MulticlassStatScoresBase):
 
     def compute(self) -> Tensor:
         """The value over every batch seen."""
-        return _specificity_compute(*self._final_state(self.dtype), self.average, "multiclass", dtype=self.dtype)
+        return _specificity_compute(*self._final_state(), self.average, "multiclass", dtype=self.dtype)
 
 
 class MultilabelSpecificity(MultilabelStatScoresBase):
@@ -83,7 +83,7 @@ class MultilabelSpecificity(MultilabelStatScoresBase):
 
     def compute(self) -> Tensor:
         """The value over every batch seen."""
-        return _specificity_compute(*self._final_state(self.dtype), self.average, "multilabel", dtype=self.dtype)
+        return _specificity_compute(*self._final_state(), self.average, "multilabel", dtype=self.dtype)
 
 
 class Specificity(TaskFacade):

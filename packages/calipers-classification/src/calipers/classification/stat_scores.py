@@ -71,8 +71,11 @@ class BinaryStatScoresBase(StatScoresState):
 
     def update(self, preds: Tensor, target: Tensor) -> None:
         """Count the batch's true/false positives/negatives into the states."""
+        self._fold(self._contribution(preds, target))
+
+    def _contribution(self, preds: Tensor, target: Tensor) -> Tensor:
         d = self.__dict__
-        counts = _binary_counts(
+        return _binary_counts(
             type(self).__name__,
             preds,
             target,
@@ -82,7 +85,6 @@ class BinaryStatScoresBase(StatScoresState):
             d["validate_args"],
             check_args=False,
         )
-        self._fold(counts)
 
     def _state_signature(self) -> Hashable:
         return state_signature(_binary_stat_scores_update, self.threshold, self.multidim_average, self.ignore_index)
@@ -133,8 +135,11 @@ class MulticlassStatScoresBase(StatScoresState):
 
     def update(self, preds: Tensor, target: Tensor) -> None:
         """Count the batch's true/false positives/negatives per class into the states."""
+        self._fold(self._contribution(preds, target))
+
+    def _contribution(self, preds: Tensor, target: Tensor) -> Tensor:
         d = self.__dict__
-        counts = _multiclass_counts(
+        return _multiclass_counts(
             type(self).__name__,
             preds,
             target,
@@ -146,7 +151,6 @@ class MulticlassStatScoresBase(StatScoresState):
             d["validate_args"],
             check_args=False,
         )
-        self._fold(counts)
 
     def _state_signature(self) -> Hashable:
         return state_signature(
@@ -199,8 +203,11 @@ class MultilabelStatScoresBase(StatScoresState):
 
     def update(self, preds: Tensor, target: Tensor) -> None:
         """Count the batch's true/false positives/negatives per label into the states."""
+        self._fold(self._contribution(preds, target))
+
+    def _contribution(self, preds: Tensor, target: Tensor) -> Tensor:
         d = self.__dict__
-        counts = _multilabel_counts(
+        return _multilabel_counts(
             type(self).__name__,
             preds,
             target,
@@ -212,7 +219,6 @@ class MultilabelStatScoresBase(StatScoresState):
             d["validate_args"],
             check_args=False,
         )
-        self._fold(counts)
 
     def _state_signature(self) -> Hashable:
         return state_signature(

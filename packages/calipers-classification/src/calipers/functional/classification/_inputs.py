@@ -28,9 +28,10 @@ does. Multiclass scores need no rule: ``argmax``/``topk`` do not change under a 
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import torch
 from torch import Tensor
@@ -66,6 +67,31 @@ MULTIDIM_AVERAGES: tuple[str, ...] = ("global", "samplewise")
 
 
 # ---------------------------------------------------------------------------------------------- argument checks
+_F = TypeVar("_F", bound=Callable[..., None])
+
+
+def remember_valid(check: _F) -> _F:
+    """Make an argument check remember the argument tuples it accepted, so a repeated call costs one lookup.
+
+    Arguments are told apart by type as well as value (``True`` is not ``1``); a check that raises remembers nothing;
+    unhashable or keyword arguments are checked every time.
+    """
+    accepted = functools.lru_cache(maxsize=512, typed=True)(check)
+
+    @functools.wraps(check)
+    def checked(*args: Any, **kwargs: Any) -> None:
+        try:
+            hash(args)
+        except TypeError:
+            return check(*args, **kwargs)
+        if kwargs:  # keyword calls are rare: not remembered
+            return check(*args, **kwargs)
+        accepted(*args)
+        return None
+
+    return checked  # type: ignore[return-value]
+
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 

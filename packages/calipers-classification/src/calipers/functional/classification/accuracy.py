@@ -13,16 +13,13 @@ import torch
 from torch import Tensor
 
 from calipers.functional.classification._inputs import check_task
+from calipers.functional.classification._reduce import _scores, _split
 from calipers.functional.classification.stat_scores import (
     Average,
     MultidimAverage,
-    _average_scores,
     _binary_counts,
     _multiclass_counts,
     _multilabel_counts,
-    _ratio,
-    _split,
-    _sum_classes,
 )
 
 __all__ = ["accuracy", "binary_accuracy", "multiclass_accuracy", "multilabel_accuracy"]
@@ -40,15 +37,16 @@ def _accuracy_compute(
 ) -> Tensor:
     """Accuracy from the stat scores (class dimension last; ``average="binary"`` for binary counts)."""
     multilabel = task == "multilabel"
-    if average == "binary":
-        return _ratio(tp + tn, tp + tn + fp + fn, dtype=dtype)
-    if average == "micro":
-        tp, fp, tn, fn = _sum_classes(tp, fp, tn, fn)
-        if multilabel:
-            return _ratio(tp + tn, tp + tn + fp + fn, dtype=dtype)
-        return _ratio(tp, tp + fn, dtype=dtype)
-    score = _ratio(tp + tn, tp + tn + fp + fn, dtype=dtype) if multilabel else _ratio(tp, tp + fn, dtype=dtype)
-    return _average_scores(score, tp, fp, fn, average, multilabel, top_k)
+    formula = _correct if multilabel or average == "binary" else _hits
+    return _scores(formula, tp, fp, tn, fn, average, multilabel, top_k, dtype=dtype)
+
+
+def _correct(tp: Any, fp: Any, tn: Any, fn: Any) -> tuple[Any, Any]:
+    return tp + tn, tp + fp + tn + fn
+
+
+def _hits(tp: Any, fp: Any, tn: Any, fn: Any) -> tuple[Any, Any]:
+    return tp, tp + fn
 
 
 def binary_accuracy(
@@ -79,7 +77,7 @@ def binary_accuracy(
         tensor(0.5000)
     """
     counts = _binary_counts("binary_accuracy", preds, target, threshold, multidim_average, ignore_index, validate_args)
-    return _accuracy_compute(*_split(counts, torch.get_default_dtype()), "binary", "binary")
+    return _accuracy_compute(*_split(counts), "binary", "binary")
 
 
 def multiclass_accuracy(
@@ -124,7 +122,7 @@ def multiclass_accuracy(
         ignore_index,
         validate_args,
     )
-    return _accuracy_compute(*_split(counts, torch.get_default_dtype()), average, "multiclass", top_k)
+    return _accuracy_compute(*_split(counts), average, "multiclass", top_k)
 
 
 def multilabel_accuracy(
@@ -170,7 +168,7 @@ def multilabel_accuracy(
         ignore_index,
         validate_args,
     )
-    return _accuracy_compute(*_split(counts, torch.get_default_dtype()), average, "multilabel")
+    return _accuracy_compute(*_split(counts), average, "multilabel")
 
 
 def accuracy(

@@ -14,16 +14,13 @@ import torch
 from torch import Tensor
 
 from calipers.functional.classification._inputs import check_task
+from calipers.functional.classification._reduce import _scores, _split
 from calipers.functional.classification.stat_scores import (
     Average,
     MultidimAverage,
-    _average_scores,
     _binary_counts,
     _multiclass_counts,
     _multilabel_counts,
-    _ratio,
-    _split,
-    _sum_classes,
 )
 
 __all__ = [
@@ -58,14 +55,10 @@ def _fbeta_compute(
     """F-beta from the stat scores: (1 + b^2) tp / ((1 + b^2) tp + b^2 fn + fp)."""
     b2 = beta**2
 
-    def score(tp: Tensor, fp: Tensor, fn: Tensor) -> Tensor:
-        return _ratio((1 + b2) * tp, (1 + b2) * tp + b2 * fn + fp, zero_division, dtype)
+    def formula(tp: Any, fp: Any, tn: Any, fn: Any) -> tuple[Any, Any]:
+        return (1 + b2) * tp, (1 + b2) * tp + b2 * fn + fp
 
-    if average == "binary":
-        return score(tp, fp, fn)
-    if average == "micro":
-        return score(*_sum_classes(tp, fp, fn))
-    return _average_scores(score(tp, fp, fn), tp, fp, fn, average, task == "multilabel")
+    return _scores(formula, tp, fp, tn, fn, average, task == "multilabel", 1, zero_division, dtype)
 
 
 def _f1_compute(tp: Tensor, fp: Tensor, tn: Tensor, fn: Tensor, average: Any, task: str, **kwargs: Any) -> Tensor:
@@ -109,9 +102,7 @@ def binary_fbeta_score(
     counts = _binary_counts(
         "binary_fbeta_score", preds, target, threshold, multidim_average, ignore_index, validate_args, zero_division
     )
-    return _fbeta_compute(
-        *_split(counts, torch.get_default_dtype()), "binary", "binary", beta=beta, zero_division=zero_division
-    )
+    return _fbeta_compute(*_split(counts), "binary", "binary", beta=beta, zero_division=zero_division)
 
 
 def multiclass_fbeta_score(
@@ -164,9 +155,7 @@ def multiclass_fbeta_score(
         validate_args,
         zero_division,
     )
-    return _fbeta_compute(
-        *_split(counts, torch.get_default_dtype()), average, "multiclass", beta=beta, zero_division=zero_division
-    )
+    return _fbeta_compute(*_split(counts), average, "multiclass", beta=beta, zero_division=zero_division)
 
 
 def multilabel_fbeta_score(
@@ -219,9 +208,7 @@ def multilabel_fbeta_score(
         validate_args,
         zero_division,
     )
-    return _fbeta_compute(
-        *_split(counts, torch.get_default_dtype()), average, "multilabel", beta=beta, zero_division=zero_division
-    )
+    return _fbeta_compute(*_split(counts), average, "multilabel", beta=beta, zero_division=zero_division)
 
 
 def fbeta_score(
@@ -311,7 +298,7 @@ def binary_f1_score(
     counts = _binary_counts(
         "binary_f1_score", preds, target, threshold, multidim_average, ignore_index, validate_args, zero_division
     )
-    return _f1_compute(*_split(counts, torch.get_default_dtype()), "binary", "binary", zero_division=zero_division)
+    return _f1_compute(*_split(counts), "binary", "binary", zero_division=zero_division)
 
 
 def multiclass_f1_score(
@@ -359,7 +346,7 @@ def multiclass_f1_score(
         validate_args,
         zero_division,
     )
-    return _f1_compute(*_split(counts, torch.get_default_dtype()), average, "multiclass", zero_division=zero_division)
+    return _f1_compute(*_split(counts), average, "multiclass", zero_division=zero_division)
 
 
 def multilabel_f1_score(
@@ -408,7 +395,7 @@ def multilabel_f1_score(
         validate_args,
         zero_division,
     )
-    return _f1_compute(*_split(counts, torch.get_default_dtype()), average, "multilabel", zero_division=zero_division)
+    return _f1_compute(*_split(counts), average, "multilabel", zero_division=zero_division)
 
 
 def f1_score(

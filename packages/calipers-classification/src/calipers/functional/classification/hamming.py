@@ -11,16 +11,14 @@ import torch
 from torch import Tensor
 
 from calipers.functional.classification._inputs import check_task
+from calipers.functional.classification._reduce import _scores, _split
+from calipers.functional.classification.accuracy import _correct, _hits
 from calipers.functional.classification.stat_scores import (
     Average,
     MultidimAverage,
-    _average_scores,
     _binary_counts,
     _multiclass_counts,
     _multilabel_counts,
-    _ratio,
-    _split,
-    _sum_classes,
 )
 
 __all__ = ["binary_hamming_distance", "hamming_distance", "multiclass_hamming_distance", "multilabel_hamming_distance"]
@@ -38,16 +36,9 @@ def _hamming_distance_compute(
 ) -> Tensor:
     """Hamming distance from the stat scores: 1 - accuracy (per class for multiclass: 1 - tp / (tp + fn))."""
     multilabel = task == "multilabel"
-    if average == "binary":
-        return 1 - _ratio(tp + tn, tp + fp + tn + fn, dtype=dtype)
-    if average == "micro":
-        tp, fp, tn, fn = _sum_classes(tp, fp, tn, fn)
-        if multilabel:
-            return 1 - _ratio(tp + tn, tp + fp + tn + fn, dtype=dtype)
-        return 1 - _ratio(tp, tp + fn, dtype=dtype)
-    accuracy = _ratio(tp + tn, tp + fp + tn + fn, dtype=dtype) if multilabel else _ratio(tp, tp + fn, dtype=dtype)
-    score = 1 - accuracy
-    return _average_scores(score, tp, fp, fn, average, multilabel)  # TorchMetrics: the top_k=1 rule here
+    formula = _correct if multilabel or average == "binary" else _hits
+    # TorchMetrics applies the top_k=1 rule of "macro" here whatever top_k is.
+    return _scores(formula, tp, fp, tn, fn, average, multilabel, dtype=dtype, complement=True)
 
 
 def binary_hamming_distance(
@@ -80,7 +71,7 @@ def binary_hamming_distance(
     counts = _binary_counts(
         "binary_hamming_distance", preds, target, threshold, multidim_average, ignore_index, validate_args, 0
     )
-    return _hamming_distance_compute(*_split(counts, torch.get_default_dtype()), "binary", "binary")
+    return _hamming_distance_compute(*_split(counts), "binary", "binary")
 
 
 def multiclass_hamming_distance(
@@ -126,7 +117,7 @@ def multiclass_hamming_distance(
         validate_args,
         0,
     )
-    return _hamming_distance_compute(*_split(counts, torch.get_default_dtype()), average, "multiclass", top_k=top_k)
+    return _hamming_distance_compute(*_split(counts), average, "multiclass", top_k=top_k)
 
 
 def multilabel_hamming_distance(
@@ -173,7 +164,7 @@ def multilabel_hamming_distance(
         validate_args,
         0,
     )
-    return _hamming_distance_compute(*_split(counts, torch.get_default_dtype()), average, "multilabel")
+    return _hamming_distance_compute(*_split(counts), average, "multilabel")
 
 
 def hamming_distance(

@@ -14,16 +14,13 @@ import torch
 from torch import Tensor
 
 from calipers.functional.classification._inputs import check_task
+from calipers.functional.classification._reduce import _scores, _split
 from calipers.functional.classification.stat_scores import (
     Average,
     MultidimAverage,
-    _average_scores,
     _binary_counts,
     _multiclass_counts,
     _multilabel_counts,
-    _ratio,
-    _split,
-    _sum_classes,
 )
 
 __all__ = [
@@ -46,13 +43,11 @@ def _negative_predictive_value_compute(
     dtype: torch.dtype | None = None,
 ) -> Tensor:
     """Negative predictive value from the stat scores: tn / (tn + fn)."""
-    if average == "binary":
-        return _ratio(tn, tn + fn, zero_division, dtype)
-    if average == "micro":
-        tn_sum, fn_sum = _sum_classes(tn, fn)
-        return _ratio(tn_sum, tn_sum + fn_sum, zero_division, dtype)
-    score = _ratio(tn, tn + fn, zero_division, dtype)
-    return _average_scores(score, tp, fp, fn, average, task == "multilabel", top_k)
+    return _scores(_npv, tp, fp, tn, fn, average, task == "multilabel", top_k, zero_division, dtype)
+
+
+def _npv(tp: Any, fp: Any, tn: Any, fn: Any) -> tuple[Any, Any]:
+    return tn, tn + fn
 
 
 def binary_negative_predictive_value(
@@ -94,9 +89,7 @@ def binary_negative_predictive_value(
         validate_args,
         zero_division,
     )
-    return _negative_predictive_value_compute(
-        *_split(counts, torch.get_default_dtype()), "binary", "binary", zero_division=zero_division
-    )
+    return _negative_predictive_value_compute(*_split(counts), "binary", "binary", zero_division=zero_division)
 
 
 def multiclass_negative_predictive_value(
@@ -146,7 +139,7 @@ def multiclass_negative_predictive_value(
         zero_division,
     )
     return _negative_predictive_value_compute(
-        *_split(counts, torch.get_default_dtype()), average, "multiclass", top_k=top_k, zero_division=zero_division
+        *_split(counts), average, "multiclass", top_k=top_k, zero_division=zero_division
     )
 
 
@@ -196,9 +189,7 @@ def multilabel_negative_predictive_value(
         validate_args,
         zero_division,
     )
-    return _negative_predictive_value_compute(
-        *_split(counts, torch.get_default_dtype()), average, "multilabel", zero_division=zero_division
-    )
+    return _negative_predictive_value_compute(*_split(counts), average, "multilabel", zero_division=zero_division)
 
 
 def negative_predictive_value(

@@ -14,16 +14,13 @@ import torch
 from torch import Tensor
 
 from calipers.functional.classification._inputs import check_task
+from calipers.functional.classification._reduce import _scores, _split
 from calipers.functional.classification.stat_scores import (
     Average,
     MultidimAverage,
-    _average_scores,
     _binary_counts,
     _multiclass_counts,
     _multilabel_counts,
-    _ratio,
-    _split,
-    _sum_classes,
 )
 
 __all__ = [
@@ -51,14 +48,16 @@ def _precision_recall_compute(
     dtype: torch.dtype | None = None,
 ) -> Tensor:
     """Precision (``stat="precision"``: tp / (tp + fp)) or recall (tp / (tp + fn)) from the stat scores."""
-    other = fp if stat == "precision" else fn
-    if average == "binary":
-        return _ratio(tp, tp + other, zero_division, dtype)
-    if average == "micro":
-        tp_sum, other_sum = _sum_classes(tp, other)
-        return _ratio(tp_sum, tp_sum + other_sum, zero_division, dtype)
-    score = _ratio(tp, tp + other, zero_division, dtype)
-    return _average_scores(score, tp, fp, fn, average, task == "multilabel", top_k)
+    formula = _precision if stat == "precision" else _recall
+    return _scores(formula, tp, fp, tn, fn, average, task == "multilabel", top_k, zero_division, dtype)
+
+
+def _precision(tp: Any, fp: Any, tn: Any, fn: Any) -> tuple[Any, Any]:
+    return tp, tp + fp
+
+
+def _recall(tp: Any, fp: Any, tn: Any, fn: Any) -> tuple[Any, Any]:
+    return tp, tp + fn
 
 
 def _precision_compute(
@@ -105,9 +104,7 @@ def binary_precision(
     counts = _binary_counts(
         "binary_precision", preds, target, threshold, multidim_average, ignore_index, validate_args, zero_division
     )
-    return _precision_compute(
-        *_split(counts, torch.get_default_dtype()), "binary", "binary", zero_division=zero_division
-    )
+    return _precision_compute(*_split(counts), "binary", "binary", zero_division=zero_division)
 
 
 def multiclass_precision(
@@ -155,9 +152,7 @@ def multiclass_precision(
         validate_args,
         zero_division,
     )
-    return _precision_compute(
-        *_split(counts, torch.get_default_dtype()), average, "multiclass", top_k=top_k, zero_division=zero_division
-    )
+    return _precision_compute(*_split(counts), average, "multiclass", top_k=top_k, zero_division=zero_division)
 
 
 def multilabel_precision(
@@ -206,9 +201,7 @@ def multilabel_precision(
         validate_args,
         zero_division,
     )
-    return _precision_compute(
-        *_split(counts, torch.get_default_dtype()), average, "multilabel", zero_division=zero_division
-    )
+    return _precision_compute(*_split(counts), average, "multilabel", zero_division=zero_division)
 
 
 def precision(
@@ -293,7 +286,7 @@ def binary_recall(
     counts = _binary_counts(
         "binary_recall", preds, target, threshold, multidim_average, ignore_index, validate_args, zero_division
     )
-    return _recall_compute(*_split(counts, torch.get_default_dtype()), "binary", "binary", zero_division=zero_division)
+    return _recall_compute(*_split(counts), "binary", "binary", zero_division=zero_division)
 
 
 def multiclass_recall(
@@ -341,9 +334,7 @@ def multiclass_recall(
         validate_args,
         zero_division,
     )
-    return _recall_compute(
-        *_split(counts, torch.get_default_dtype()), average, "multiclass", top_k=top_k, zero_division=zero_division
-    )
+    return _recall_compute(*_split(counts), average, "multiclass", top_k=top_k, zero_division=zero_division)
 
 
 def multilabel_recall(
@@ -392,9 +383,7 @@ def multilabel_recall(
         validate_args,
         zero_division,
     )
-    return _recall_compute(
-        *_split(counts, torch.get_default_dtype()), average, "multilabel", zero_division=zero_division
-    )
+    return _recall_compute(*_split(counts), average, "multilabel", zero_division=zero_division)
 
 
 def recall(

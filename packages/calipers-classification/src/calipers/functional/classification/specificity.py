@@ -13,16 +13,13 @@ import torch
 from torch import Tensor
 
 from calipers.functional.classification._inputs import check_task
+from calipers.functional.classification._reduce import _scores, _split
 from calipers.functional.classification.stat_scores import (
     Average,
     MultidimAverage,
-    _average_scores,
     _binary_counts,
     _multiclass_counts,
     _multilabel_counts,
-    _ratio,
-    _split,
-    _sum_classes,
 )
 
 __all__ = ["binary_specificity", "multiclass_specificity", "multilabel_specificity", "specificity"]
@@ -38,12 +35,11 @@ def _specificity_compute(
     dtype: torch.dtype | None = None,
 ) -> Tensor:
     """Specificity from the stat scores: tn / (tn + fp)."""
-    if average == "binary":
-        return _ratio(tn, tn + fp, dtype=dtype)
-    if average == "micro":
-        tn_sum, fp_sum = _sum_classes(tn, fp)
-        return _ratio(tn_sum, tn_sum + fp_sum, dtype=dtype)
-    return _average_scores(_ratio(tn, tn + fp, dtype=dtype), tp, fp, fn, average, task == "multilabel")
+    return _scores(_specificity, tp, fp, tn, fn, average, task == "multilabel", dtype=dtype)
+
+
+def _specificity(tp: Any, fp: Any, tn: Any, fn: Any) -> tuple[Any, Any]:
+    return tn, tn + fp
 
 
 def binary_specificity(
@@ -76,7 +72,7 @@ def binary_specificity(
     counts = _binary_counts(
         "binary_specificity", preds, target, threshold, multidim_average, ignore_index, validate_args, 0
     )
-    return _specificity_compute(*_split(counts, torch.get_default_dtype()), "binary", "binary")
+    return _specificity_compute(*_split(counts), "binary", "binary")
 
 
 def multiclass_specificity(
@@ -122,7 +118,7 @@ def multiclass_specificity(
         validate_args,
         0,
     )
-    return _specificity_compute(*_split(counts, torch.get_default_dtype()), average, "multiclass")
+    return _specificity_compute(*_split(counts), average, "multiclass")
 
 
 def multilabel_specificity(
@@ -169,7 +165,7 @@ def multilabel_specificity(
         validate_args,
         0,
     )
-    return _specificity_compute(*_split(counts, torch.get_default_dtype()), average, "multilabel")
+    return _specificity_compute(*_split(counts), average, "multilabel")
 
 
 def specificity(

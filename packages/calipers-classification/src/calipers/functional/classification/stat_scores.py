@@ -33,14 +33,15 @@ from calipers.functional.classification._inputs import (
     count_bins,
     multiclass_format,
     multilabel_format,
+    remember_valid,
     safe_divide,
 )
+from calipers.functional.classification._reduce import _split
 
 __all__ = ["binary_stat_scores", "multiclass_stat_scores", "multilabel_stat_scores", "stat_scores"]
 
 Average = Literal["micro", "macro", "weighted", "none"] | None
 MultidimAverage = Literal["global", "samplewise"]
-Counts = tuple[Tensor, Tensor, Tensor, Tensor]
 _TP_FP_TN_FN = [3, 1, 0, 2]  # rows of 2 * target + pred (tn, fp, fn, tp) in the order tp, fp, tn, fn
 # [tp, fp, tn, fn] = _MIX @ [in_target, in_preds, hits] (+ the sample count on the tn row).
 _MIX = torch.tensor([[0, 0, 1], [0, 1, -1], [-1, -1, 1], [1, 0, -1]])
@@ -48,6 +49,7 @@ _TN_ROW = torch.tensor([[0], [0], [1], [0]])
 
 
 # ---------------------------------------------------------------------------------------------- binary
+@remember_valid
 def _binary_stat_scores_arg_validation(
     name: str, threshold: Any, multidim_average: Any, ignore_index: Any, zero_division: Any = 0
 ) -> None:
@@ -102,6 +104,7 @@ def _binary_counts(
 
 
 # ---------------------------------------------------------------------------------------------- multiclass
+@remember_valid
 def _multiclass_stat_scores_arg_validation(
     name: str,
     num_classes: Any,
@@ -153,63 +156,68 @@ def _multiclass_stat_scores_update(
     return stats if multidim_average == "samplewise" else stats[:, 0]
 
 
-_SMALL_CLASSES = 16  # up to this many classes, the confusion-matrix path below is the fastest
+_SMALL_CLASSES = 16  # up to this many classes, the table lookups below are the fastest
+_GATHER_MAX = 1 << 14  # up to this many gathered table entries (samples x 4C), a gather beats a bincount
 
 
 @functools.lru_cache(maxsize=64)
-def _small_mix(num_classes: int, device: torch.device) -> tuple[Tensor, Tensor]:
-    """``(mix, tn_pattern)``: ``cm.flatten() @ mix + n * tn_pattern`` is the flattened ``[tp, fp, tn, fn]``.
+def _small_table(num_classes: int, device: torch.device) -> Tensor:
+    """``(C * C, 4, C)`` int64: row ``t * C + p`` is the ``[tp, fp, tn, fn]`` of one sample.
 
-    Row ``t * C + p`` of ``mix`` (a sample of target ``t`` predicted ``p``) adds a true positive of ``t`` if
-    ``t == p``, else a false positive of ``p`` and a false negative of ``t``; every class it touches loses a true
-    negative, which the ``n * tn_pattern`` term (one per counted sample and class) starts from.
+    A sample of target ``t`` predicted ``p`` adds a true positive of ``t`` if ``t == p``, else a false positive of
+    ``p`` and a false negative of ``t``; it is a true negative of every other class.
     """
     c = num_classes
     t = torch.arange(c).repeat_interleave(c)
     p = torch.arange(c).repeat(c)
     row = torch.arange(c * c)
     hit = t == p
-    mix = torch.zeros(c * c, 4 * c, dtype=torch.long)
-    mix[row[hit], t[hit]] = 1
-    mix[row[~hit], c + p[~hit]] = 1
-    mix[row[~hit], 3 * c + t[~hit]] = 1
-    mix[row, 2 * c + t] -= 1
-    mix[row[~hit], 2 * c + p[~hit]] -= 1
-    pattern = torch.zeros(1, 4 * c, dtype=torch.long)
-    pattern[0, 2 * c : 3 * c] = 1
-    return mix.to(device), pattern.to(device)
+    table = torch.zeros(c * c, 4 * c, dtype=torch.long)
+    table[:, 2 * c : 3 * c] = 1
+    table[row[hit], t[hit]] = 1
+    table[row[~hit], c + p[~hit]] = 1
+    table[row[~hit], 3 * c + t[~hit]] = 1
+    table[row, 2 * c + t] = 0
+    table[row, 2 * c + p] = 0
+    return table.reshape(c * c, 4, c).to(device)
 
 
 def _multiclass_small_update(
     name: str, preds: Tensor, target: Tensor, num_classes: int, ignore_index: int | None, validate_args: bool
 ) -> Tensor:
-    """Global stats ``(4, C)`` of labels for few classes, on the CPU: a confusion-matrix ``bincount``, a product.
+    """Global stats ``(4, C)`` of labels for few classes, on the CPU, by table lookup (:func:`_small_table`).
 
-    The product with :func:`_small_mix` turns the confusion matrix into the four statistics.
+    Each sample's code ``t * C + p`` selects its row of the table: a small batch gathers and sums the rows, a large
+    one counts the codes (the confusion matrix) and multiplies it by the table.
 
-    With ``validate_args`` the target range is checked through the ``bincount`` itself (an out-of-range target makes
-    it longer, or raises for a negative one), so the valid case costs no extra pass over the data.
+    Without ``ignore_index`` the target range is checked through the lookup itself (a target outside ``[0, C)``
+    makes a code outside the table), so the valid case costs no extra pass over the data; with it, the caller has
+    checked the target values.
     """
     c2 = num_classes * num_classes
-    index = preds.add(target, alpha=num_classes).reshape(-1)
+    index = preds.add(target, alpha=num_classes)
+    if index.ndim != 1:
+        index = index.reshape(-1)
+    table = _small_table(num_classes, index.device)
     size = c2
-    if ignore_index is not None:
+    if ignore_index is not None:  # ignored positions count in an extra bin, dropped
         index = torch.where(target.reshape(-1) != ignore_index, index, c2)
         size = c2 + 1
     try:
-        cm: Tensor | None = torch.bincount(index, minlength=size)
-    except RuntimeError:
-        cm = None
-    if cm is None or cm.shape[0] != size:
+        if size == c2 and index.shape[0] * 4 * num_classes <= _GATHER_MAX:
+            return table.index_select(0, index).sum(0)
+        cm = torch.bincount(index, minlength=size)
+    except (IndexError, RuntimeError) as err:
         if validate_args:
             check_multiclass_tensors(name, preds, target, num_classes, "global", ignore_index)  # raises
-        if cm is None:
-            raise ValueError(f"{name}: `target` values must be in [0, {num_classes - 1}], got a negative value.")
-    cm = cm[:c2].unsqueeze(0)
-    mix, pattern = _small_mix(num_classes, cm.device)
-    if ignore_index is None:
-        return torch.addmm(pattern, cm, mix, beta=target.numel()).reshape(4, num_classes)
-    return (cm @ mix + pattern * cm.sum()).reshape(4, num_classes)
+        raise ValueError(f"{name}: `target` values must be in [0, {num_classes - 1}], got a negative value.") from err
+    if cm.shape[0] != size:
+        if validate_args:
+            check_multiclass_tensors(name, preds, target, num_classes, "global", ignore_index)  # raises
+        raise ValueError(f"{name}: `target` values must be in [0, {num_classes - 1}], got a larger value.")
+    if size != c2:
+        cm = cm[:c2]
+    return (cm @ table.reshape(c2, -1)).reshape(4, num_classes)
 
 
 def _multiclass_counts(
@@ -243,7 +251,14 @@ def _multiclass_counts(
     )
     if validate_args:
         check_multiclass_tensors(
-            name, preds, target, num_classes, multidim_average, ignore_index, top_k, target_values=not small
+            name,
+            preds,
+            target,
+            num_classes,
+            multidim_average,
+            ignore_index,
+            top_k,
+            target_values=not small or ignore_index is not None,
         )
     if small:  # labels of any shape: the small path flattens them itself
         p = preds.argmax(1) if preds.ndim == target.ndim + 1 else preds
@@ -253,6 +268,7 @@ def _multiclass_counts(
 
 
 # ---------------------------------------------------------------------------------------------- multilabel
+@remember_valid
 def _multilabel_stat_scores_arg_validation(
     name: str,
     num_labels: Any,
@@ -308,52 +324,6 @@ def _multilabel_counts(
 
 
 # ---------------------------------------------------------------------------------------------- reductions
-def _sum_classes(*stats: Tensor) -> tuple[Tensor, ...]:
-    """Sum each statistic over its class dimension (the last one); states loaded as ``(1,)`` sum the same way."""
-    return tuple(s.sum(-1) for s in stats)
-
-
-def _split(stats: Tensor, dtype: torch.dtype | None = None) -> Counts:
-    """``(tp, fp, tn, fn)`` of stacked statistics, converted together to ``dtype`` when given."""
-    tp, fp, tn, fn = (stats if dtype is None else stats.to(dtype)).unbind(0)
-    return tp, fp, tn, fn
-
-
-def _ratio(num: Tensor, denom: Tensor, zero_division: float = 0.0, dtype: torch.dtype | None = None) -> Tensor:
-    """``num / denom`` of counts (``0 <= num <= denom``) as floats, ``zero_division`` where ``denom`` is 0.
-
-    Two operations: the quotient is NaN exactly where ``denom`` is 0 (then ``num`` is 0 too), and NaNs are replaced.
-    """
-    if dtype is None or dtype == torch.get_default_dtype():
-        quotient = torch.true_divide(num, denom)
-    else:
-        quotient = num.to(dtype) / denom
-    return quotient.nan_to_num_(nan=float(zero_division))
-
-
-def _average_scores(
-    score: Tensor, tp: Tensor, fp: Tensor, fn: Tensor, average: Any, multilabel: bool, top_k: int = 1
-) -> Tensor:
-    """Reduce per-class scores (class dimension last) by ``average`` (``"macro"``, ``"weighted"``, ``"none"``).
-
-    ``"weighted"`` weights by the support ``tp + fn``. ``"macro"`` leaves out, for multiclass, the classes that never
-    occur (``tp + fp + fn == 0``; with ``top_k > 1``: ``tp + fn == 0``); multilabel macro averages every label. Without
-    any weight the value is 0.
-    """
-    if average is None or average == "none":
-        return score
-    if average == "weighted":
-        weights = (tp + fn).to(score.dtype)
-        return _ratio((score * weights).sum(-1), weights.sum(-1), 0.0, score.dtype)
-    if multilabel:
-        return score.mean(-1)
-    present = (tp + fn if top_k != 1 else tp + fn + fp) > 0
-    if score.ndim == 1:  # the mean over the present classes (NaN, then 0, when there is none)
-        return score.masked_select(present).mean().nan_to_num_(nan=0.0)
-    weights = present.to(score.dtype)
-    return _ratio((score * weights).sum(-1), weights.sum(-1), 0.0, score.dtype)
-
-
 def _stat_scores_compute(
     tp: Tensor, fp: Tensor, tn: Tensor, fn: Tensor, average: Any = "micro", multidim_average: str = "global"
 ) -> Tensor:
