@@ -25,6 +25,7 @@ from torch import Tensor
 
 from calipers._state import fold_states
 from calipers._wrapping import _requires_grad, squeeze_scalars
+from calipers.exceptions import MetricStateError
 
 if TYPE_CHECKING:
     from calipers.metric import Metric
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["batch_value", "forward", "forward_additive", "forward_full_state_update", "forward_reduce_state_update"]
 
 _RAW: dict[type, tuple[Any, Any]] = {}
-_ADDITIVE: dict[type, bool] = {}
+_ADDITIVE: dict[type, Any] = {}
 
 
 def _owner(cls: type, name: str) -> type | None:
@@ -42,47 +43,80 @@ def _owner(cls: type, name: str) -> type | None:
 
 def is_additive(cls: type) -> bool:
     """Whether ``cls`` declares a contribution and its ``update`` is the one written over it (cached per class)."""
-    additive = _ADDITIVE.get(cls)
-    if additive is None:
+    return _additive_compute(cls) is not None
+
+
+def _additive_compute(cls: type) -> Any:
+    """The raw ``compute`` of an additive metric class, ``None`` for other classes (cached per class)."""
+    compute = _ADDITIVE.get(cls, False)
+    if compute is False:
         contribution, update = _owner(cls, "_contribution"), _owner(cls, "update")
         additive = contribution is not None and update is not None and issubclass(contribution, update)
-        _ADDITIVE[cls] = additive
-    return additive
+        compute = _ADDITIVE[cls] = _raw_methods(cls)[1] if additive else None
+    return compute
 
 
 def forward(metric: Metric, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    """``Metric.forward`` without the synced check: the cheapest path the metric's declarations allow."""
+    """``Metric.forward``: the cheapest path the metric's declarations allow; the value is kept as ``_forward_cache``.
+
+    Raises:
+        MetricStateError: if the metric is synced.
+    """
     d = metric.__dict__
+    if d["_is_synced"]:
+        raise MetricStateError(
+            f"{type(metric).__name__}.forward: the metric is synced; call `unsync()` before updating it again."
+        )
     if not d["dist_sync_on_step"]:
-        if not d["compute_on_cpu"] and is_additive(type(metric)):
-            return forward_additive(metric, args, kwargs)
+        if not d["compute_on_cpu"]:
+            compute = _ADDITIVE.get(type(metric), False)
+            if compute is False:
+                compute = _additive_compute(type(metric))
+            if compute is not None:
+                value = d["_forward_cache"] = forward_additive(metric, compute, args, kwargs)
+                return value
         foldable = d.get("_foldable_cache")
         if foldable is None or foldable[0] is not d["_reductions"] or foldable[1] != len(d["_reductions"]):
             foldable = d["_foldable_cache"] = (d["_reductions"], len(d["_reductions"]), metric._foldable())
         if foldable[2] and metric.full_state_update is False:
-            return forward_reduce_state_update(metric, args, kwargs)
-    return forward_full_state_update(metric, args, kwargs)
+            value = d["_forward_cache"] = forward_reduce_state_update(metric, args, kwargs)
+            return value
+    value = d["_forward_cache"] = forward_full_state_update(metric, args, kwargs)
+    return value
 
 
-def forward_additive(metric: Metric, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    """``forward`` of an additive metric: the batch's contribution, its value, then the fold (module docstring)."""
+def forward_additive(metric: Metric, compute: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """``forward`` of an additive metric: the batch's contribution, its value, then the fold (module docstring).
+
+    The value is the raw ``compute`` run on the batch's states, swapped in for the accumulated ones and back.
+    """
     d = metric.__dict__
+    additive: Any = metric  # the three methods are declared by the metric class, not by Metric
     grad = _requires_grad(args, kwargs)
+    enable = grad and not torch.is_grad_enabled()  # gradients flow through the value when an input carries them
     d["_in_update"] = d["_in_compute"] = True  # a subclass calling super() must not count again
+    if enable:
+        torch.set_grad_enabled(True)
     try:
-        if grad and not torch.is_grad_enabled():
-            with torch.enable_grad():
-                contribution, value = _additive_batch(metric, args, kwargs)
-        else:  # no input carries gradients: the grad mode makes no difference, so leave it as it is
-            contribution, value = _additive_batch(metric, args, kwargs)
+        contribution = additive._contribution(*args, **kwargs)
+        batch = additive._contribution_states(contribution)
+        saved = {name: d[name] for name in batch}
+        d.update(batch)
+        try:
+            value = compute(metric)
+        finally:
+            d.update(saved)
     finally:
+        if enable:
+            torch.set_grad_enabled(False)
         d["_in_update"] = d["_in_compute"] = False
-    add: Any = metric._add_contribution
+    if type(value) is not Tensor or value.ndim:
+        value = squeeze_scalars(value)
     if grad:  # the accumulated states never keep a graph
         with torch.no_grad():
-            add(contribution)
+            additive._add_contribution(contribution)
     else:
-        add(contribution)
+        additive._add_contribution(contribution)
     d["_computed"] = None
     d["_update_count"] += 1
     return value
@@ -95,20 +129,6 @@ def _raw_methods(cls: type) -> tuple[Any, Any]:
         update, compute = cls.update, cls.compute  # type: ignore[attr-defined]
         raw = _RAW[cls] = (getattr(update, "__wrapped__", update), getattr(compute, "__wrapped__", compute))
     return raw
-
-
-def _additive_batch(metric: Metric, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Any]:
-    """The batch's contribution and its value (the raw ``compute`` on the batch's states, then restored)."""
-    d = metric.__dict__
-    additive: Any = metric  # the three methods are declared by the metric class, not by Metric
-    contribution = additive._contribution(*args, **kwargs)
-    batch = additive._contribution_states(contribution)
-    saved = {name: d[name] for name in batch}
-    d.update(batch)
-    try:
-        return contribution, squeeze_scalars(_raw_methods(type(metric))[1](metric))
-    finally:
-        d.update(saved)
 
 
 def batch_value(metric: Metric, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:

@@ -321,7 +321,7 @@ class MeanMetric(BaseAggregator):
         owner = type(self).__name__
         if weight is None:
             value, _ = self._cast_and_nan_check_input(value)
-            return value.sum(), value.numel()
+            return value.sum(), self._count(value)
         value = _as_tensor(owner, "value", value, self._dtype, self._device)
         weight = _as_tensor(owner, "weight", weight, self._dtype, self._device)
         if weight.shape != value.shape:
@@ -338,6 +338,18 @@ class MeanMetric(BaseAggregator):
         value, weight = self._cast_and_nan_check_input(value, weight)
         assert weight is not None
         return (value * weight).sum(), weight.sum()
+
+    def _count(self, value: Tensor) -> Tensor:
+        """``value.numel()`` as a 0-d tensor of ``value``'s dtype, reused while the batch size stays the same.
+
+        Tensor-with-tensor arithmetic costs half as much as tensor-with-Python-number (no scalar to wrap), and the
+        count of a batch size never changes, so one tensor serves every batch of that size. Never written to.
+        """
+        n, cached = value.numel(), self.__dict__.get("_count_cache")
+        if cached is None or cached[0] != n or cached[1].dtype is not value.dtype:
+            cached = self.__dict__["_count_cache"] = (n, torch.tensor(float(n), dtype=value.dtype))
+        count: Tensor = cached[1]
+        return count
 
     def _contribution_states(self, contribution: tuple[Tensor, Any]) -> dict[str, Any]:
         return {"mean_value": contribution[0], "weight": contribution[1]}

@@ -554,3 +554,17 @@ def test_a_batch_value_carries_gradients_even_under_no_grad():
         value = Sq()(x)
     value.backward()
     assert torch.equal(x.grad, torch.tensor([4.0, 8.0]))
+
+
+def test_mean_metric_reuses_count_tensors_safely():
+    m = MeanMetric()
+    values = [torch.tensor([1.0, 2.0, 3.0]), torch.tensor([4.0, 5.0, 6.0]), torch.tensor([7.0, 8.0])]
+    assert m(values[0]).item() == 2.0 and m(values[1]).item() == 5.0  # the same size twice: one count tensor
+    m.update(values[2])
+    assert m.compute().item() == 4.5 and m.weight.item() == 8.0
+    count = m._count_cache[1]
+    assert count.item() == 2.0  # the count tensor is never accumulated into
+    m.set_dtype(torch.float64)
+    m.update(torch.tensor([9.0, 9.0], dtype=torch.float64))
+    assert m.compute().dtype == torch.float64 and m.compute().item() == pytest.approx(5.4)
+    assert count.item() == 2.0
