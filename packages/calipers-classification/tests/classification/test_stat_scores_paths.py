@@ -75,13 +75,14 @@ def _sklearn_stats(preds: np.ndarray, target: np.ndarray, classes: int) -> np.nd
     return np.stack([mcm[:, 1, 1], mcm[:, 0, 1], mcm[:, 0, 0], mcm[:, 1, 0]])
 
 
-@pytest.mark.parametrize("gather", [True, False])
+@pytest.mark.parametrize(("classes", "gather"), [(5, True), (5, False), (40, False), (300, False)])
 @pytest.mark.parametrize("ignore_index", [None, 2, -1])
 @pytest.mark.parametrize("n", [1, 37, 3000])
-def test_table_counting_paths_match_sklearn(monkeypatch, gather, ignore_index, n):
+def test_table_counting_paths_match_sklearn(monkeypatch, classes, gather, ignore_index, n):
+    # 5 classes: table rows gathered, or the confusion matrix times the table; 40: the confusion matrix's diagonal
+    # and sums; 300: the general path for a confusion matrix too large for the batch (with 3000 samples: the matrix).
     if not gather:
         monkeypatch.setattr(stat_scores_module, "_GATHER_MAX", 0)
-    classes = 5
     g = torch.Generator().manual_seed(n)
     logits, target = torch.randn(n, classes, 2, generator=g), torch.randint(0, classes, (n, 2), generator=g)
     if ignore_index is not None:
@@ -96,15 +97,16 @@ def test_table_counting_paths_match_sklearn(monkeypatch, gather, ignore_index, n
     np.testing.assert_array_equal(got[:, :4].T.numpy(), expected)
 
 
-@pytest.mark.parametrize("gather", [True, False])
-@pytest.mark.parametrize("bad", [5, -1, 12])
-def test_table_counting_rejects_out_of_range_targets(monkeypatch, gather, bad):
+@pytest.mark.parametrize(("classes", "gather"), [(5, True), (5, False), (40, False)])
+@pytest.mark.parametrize("bad", ["C", -1, "C+7"])
+def test_table_counting_rejects_out_of_range_targets(monkeypatch, classes, gather, bad):
     if not gather:
         monkeypatch.setattr(stat_scores_module, "_GATHER_MAX", 0)
-    metric = MulticlassAccuracy(5)
+    metric = MulticlassAccuracy(classes)
+    bad = {"C": classes, "C+7": classes + 7}.get(bad, bad)
     target = torch.tensor([0, 1, bad, 3])
-    with pytest.raises(ValueError, match=r"`target` values must be in \[0, 4\]"):
-        metric.update(torch.randn(4, 5), target)
+    with pytest.raises(ValueError, match=rf"`target` values must be in \[0, {classes - 1}\]"):
+        metric.update(torch.randn(4, classes), target)
     assert metric.update_count == 0 and metric.tp.sum().item() == 0
 
 
@@ -154,3 +156,14 @@ def test_remembered_checks_still_reject_every_time():
     check("m", value=4)
     check("m", value=4)
     assert calls == [3, True, True, [1], 4, 4]
+
+
+@pytest.mark.parametrize("shape", [(30, 4), (5000, 7), (300, 40, 2)])
+def test_argmax_classes_is_argmax_with_ties_and_nan(shape):
+    from calipers.functional.classification._inputs import argmax_classes
+
+    g = torch.Generator().manual_seed(1)
+    preds = torch.randint(0, 3, shape, generator=g).float()  # many ties: the first maximum wins
+    preds[::7, 1] = float("nan")  # NaN counts as the largest value, as in torch.argmax
+    preds[::11] = float("-inf")
+    assert torch.equal(argmax_classes(preds), preds.argmax(1))

@@ -335,6 +335,14 @@ def multilabel_format(
     return p, (t == 1).long() if valid is not None else t.long(), valid
 
 
+def argmax_classes(preds: Tensor) -> Tensor:
+    """The highest-scoring class along dimension 1 (the first one on ties).
+
+    On large inputs ``max`` finds it faster than ``argmax`` (the same index, first maximum included).
+    """
+    return preds.argmax(1) if preds.numel() < 8192 else preds.max(1).indices
+
+
 def multiclass_format(preds: Tensor, target: Tensor, top_k: int, samplewise: bool) -> tuple[Tensor, Tensor]:
     """Multiclass inputs as ``(pred_labels, target)``, each ``(N, M)`` (``(1, numel)`` when not samplewise).
 
@@ -343,7 +351,7 @@ def multiclass_format(preds: Tensor, target: Tensor, top_k: int, samplewise: boo
     """
     if preds.ndim == target.ndim + 1:
         if top_k == 1:
-            preds = preds.argmax(1)
+            preds = argmax_classes(preds)
         else:
             top = preds.topk(top_k, dim=1).indices
             hit = (top == target.unsqueeze(1)).any(1)

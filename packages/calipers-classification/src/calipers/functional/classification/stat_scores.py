@@ -17,6 +17,7 @@ import torch
 from torch import Tensor
 
 from calipers.functional.classification._inputs import (
+    argmax_classes,
     binary_format,
     check_average,
     check_binary_tensors,
@@ -182,42 +183,63 @@ def _small_table(num_classes: int, device: torch.device) -> Tensor:
     return table.reshape(c * c, 4, c).to(device)
 
 
-def _multiclass_small_update(
+def _multiclass_global_update(
     name: str, preds: Tensor, target: Tensor, num_classes: int, ignore_index: int | None, validate_args: bool
 ) -> Tensor:
-    """Global stats ``(4, C)`` of labels for few classes, on the CPU, by table lookup (:func:`_small_table`).
+    """Global stats ``(4, C)`` of labels on the CPU, through each sample's code ``t * C + p``.
 
-    Each sample's code ``t * C + p`` selects its row of the table: a small batch gathers and sums the rows, a large
-    one counts the codes (the confusion matrix) and multiplies it by the table.
+    Few classes (:data:`_SMALL_CLASSES`): a small batch gathers and sums the codes' rows of :func:`_small_table`, a
+    large one counts the codes (the confusion matrix) and multiplies the counts by the table. More classes: the
+    confusion matrix's diagonal, row and column sums give the four statistics.
 
-    Without ``ignore_index`` the target range is checked through the lookup itself (a target outside ``[0, C)``
-    makes a code outside the table), so the valid case costs no extra pass over the data; with it, the caller has
-    checked the target values.
+    Without ``ignore_index`` the target range is checked through the codes themselves (a target outside ``[0, C)``
+    makes a code outside ``[0, C * C)``), so the valid case costs no extra pass over the data; with it, the caller
+    has checked the target values.
     """
-    c2 = num_classes * num_classes
-    index = preds.add(target, alpha=num_classes)
+    c, c2 = num_classes, num_classes * num_classes
+    index = preds.add(target, alpha=c)
     if index.ndim != 1:
         index = index.reshape(-1)
-    table = _small_table(num_classes, index.device)
     size = c2
     if ignore_index is not None:  # ignored positions count in an extra bin, dropped
         index = torch.where(target.reshape(-1) != ignore_index, index, c2)
         size = c2 + 1
     try:
-        if size == c2 and index.shape[0] * 4 * num_classes <= _GATHER_MAX:
-            return table.index_select(0, index).sum(0)
+        if c <= _SMALL_CLASSES and size == c2 and index.shape[0] * 4 * c <= _GATHER_MAX:
+            return _small_table(c, index.device).index_select(0, index).sum(0)
         cm = torch.bincount(index, minlength=size)
     except (IndexError, RuntimeError) as err:
         if validate_args:
-            check_multiclass_tensors(name, preds, target, num_classes, "global", ignore_index)  # raises
-        raise ValueError(f"{name}: `target` values must be in [0, {num_classes - 1}], got a negative value.") from err
+            check_multiclass_tensors(name, preds, target, c, "global", ignore_index)  # raises
+        raise ValueError(f"{name}: `target` values must be in [0, {c - 1}], got a negative value.") from err
     if cm.shape[0] != size:
         if validate_args:
-            check_multiclass_tensors(name, preds, target, num_classes, "global", ignore_index)  # raises
-        raise ValueError(f"{name}: `target` values must be in [0, {num_classes - 1}], got a larger value.")
+            check_multiclass_tensors(name, preds, target, c, "global", ignore_index)  # raises
+        raise ValueError(f"{name}: `target` values must be in [0, {c - 1}], got a larger value.")
     if size != c2:
         cm = cm[:c2]
-    return (cm @ table.reshape(c2, -1)).reshape(4, num_classes)
+    if c <= _SMALL_CLASSES:
+        return (cm @ _small_table(c, cm.device).reshape(c2, -1)).reshape(4, c)
+    cm = cm.reshape(c, c)  # rows: target, columns: prediction
+    tp, support, predicted = cm.diagonal(), cm.sum(1), cm.sum(0)
+    counted = index.shape[0] if size == c2 else support.sum()
+    return torch.stack([tp, predicted - tp, counted - support - predicted + tp, support - tp])
+
+
+def _global_path(num_classes: Any, target: Any, top_k: int, multidim_average: str) -> bool:
+    """Whether :func:`_multiclass_global_update` counts this batch.
+
+    It does on the CPU, with global counts and top-1, when the confusion matrix has at most four bins per sample or
+    65536 bins.
+    """
+    return (
+        multidim_average == "global"
+        and top_k == 1
+        and isinstance(num_classes, int)
+        and isinstance(target, Tensor)
+        and target.device.type == "cpu"
+        and (num_classes <= _SMALL_CLASSES or num_classes * num_classes <= max(4 * target.numel(), 1 << 16))
+    )
 
 
 def _multiclass_counts(
@@ -241,14 +263,7 @@ def _multiclass_counts(
         _multiclass_stat_scores_arg_validation(
             name, num_classes, top_k, average, multidim_average, ignore_index, zero_division
         )
-    small = (
-        multidim_average == "global"
-        and top_k == 1
-        and isinstance(num_classes, int)
-        and num_classes <= _SMALL_CLASSES
-        and isinstance(target, Tensor)
-        and target.device.type == "cpu"
-    )
+    direct = _global_path(num_classes, target, top_k, multidim_average)
     if validate_args:
         check_multiclass_tensors(
             name,
@@ -258,11 +273,11 @@ def _multiclass_counts(
             multidim_average,
             ignore_index,
             top_k,
-            target_values=not small or ignore_index is not None,
+            target_values=not direct or ignore_index is not None,
         )
-    if small:  # labels of any shape: the small path flattens them itself
-        p = preds.argmax(1) if preds.ndim == target.ndim + 1 else preds
-        return _multiclass_small_update(name, p, target, num_classes, ignore_index, validate_args)
+    if direct:  # labels of any shape: flattened on the way
+        p = argmax_classes(preds) if preds.ndim == target.ndim + 1 else preds
+        return _multiclass_global_update(name, p, target, num_classes, ignore_index, validate_args)
     p, t = multiclass_format(preds, target, top_k, multidim_average == "samplewise")
     return _multiclass_stat_scores_update(p, t, num_classes, multidim_average, ignore_index)
 
