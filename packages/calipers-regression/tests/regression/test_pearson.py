@@ -11,7 +11,13 @@ from scipy import stats
 
 import calipers.regression.pearson as pearson_module
 from calipers.exceptions import CalipersUserWarning
-from calipers.functional.regression._correlation import comoments, empty_comoments, merge_comoments
+from calipers.functional.regression._correlation import (
+    batch_comoments,
+    comoments,
+    empty_comoments,
+    merge_comoments,
+    merge_pair,
+)
 from calipers.functional.regression.pearson import pearson_corrcoef
 from calipers.regression.concordance import ConcordanceCorrCoef
 from calipers.regression.kendall import KendallRankCorrCoef
@@ -224,7 +230,7 @@ def test_pearson_merge_state_of_uneven_objects():
 def test_pearson_forward_costs_one_update():
     batches = _pairs([4, 6, 5])
     metric = PearsonCorrCoef()
-    with mock.patch.object(pearson_module, "_pearson_update", wraps=pearson_module._pearson_update) as update:
+    with mock.patch.object(pearson_module, "batch_comoments", wraps=pearson_module.batch_comoments) as update:
         for batch in batches:
             metric(*batch)
     assert update.call_count == len(batches)
@@ -301,3 +307,33 @@ def test_correlation_update_without_validation_never_synchronises(cls):
         for patch in patches:
             patch.stop()
     assert metric.compute().shape == (2,)
+
+
+@pytest.mark.parametrize("outputs", [1, 3, 12])
+def test_merge_pair_matches_the_n_way_merge(outputs):
+    # Python floats for up to 8 columns on the CPU, tensors beyond: both give the n-way merge.
+    x = 50.0 + torch.randn(300, outputs, generator=_gen, dtype=torch.float64)
+    y = -20.0 + x + torch.randn(300, outputs, generator=_gen, dtype=torch.float64)
+    cuts = [0, 0, 1, 120, 300]
+    state = empty_comoments(outputs)
+    for a, b in itertools.pairwise(cuts):
+        state = merge_pair(state, comoments(x[a:b], y[a:b]))
+    torch.testing.assert_close(state, comoments(x, y), rtol=1e-12, atol=1e-9)
+    float32 = merge_pair(empty_comoments(outputs, torch.float32), comoments(x, y, torch.float32))
+    assert float32.dtype == torch.float32 and float32.shape == (10, outputs)
+    nan = comoments(x, y)
+    nan[6] = float("nan")  # validate_args=False lets NaN in: the merged extremes stay NaN, as torch.minimum does
+    assert merge_pair(state, nan)[6].isnan().all() and merge_pair(nan, state)[6].isnan().all()
+
+
+@pytest.mark.parametrize(("bad", "count"), [(float("nan"), 2), (float("inf"), 1), (-float("inf"), 1)])
+def test_nonfinite_values_are_found_through_the_extremes(bad, count):
+    preds, target = torch.randn(20, 2, generator=_gen), torch.randn(20, 2, generator=_gen)
+    preds[3, 1] = bad
+    if count == 2:
+        preds[7, 0] = bad
+    with pytest.raises(ValueError, match=rf"`preds` must hold only finite values, got {count} NaN or inf"):
+        batch_comoments("m", preds, target, 2, validate_args=True)
+    assert batch_comoments("m", preds, target, 2, validate_args=False).shape == (10, 2)
+    with pytest.raises(ValueError, match="`target` must hold only finite values"):
+        batch_comoments("m", target, preds, None, validate_args=True)

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import torch
 from torch import Tensor
 
-from calipers.functional.regression._correlation import empty_comoments, merge_comoments
+from calipers.functional.regression._correlation import (
+    batch_comoments,
+    empty_comoments,
+    merge_comoments,
+    merge_pair,
+)
 from calipers.functional.regression.concordance import (
     _concordance_arg_validation,
     _concordance_compute,
-    _concordance_format,
-    _concordance_tensor_validation,
-    _concordance_update,
 )
 from calipers.metric import Metric
 
@@ -64,10 +65,10 @@ class ConcordanceCorrCoef(Metric):
 
     def update(self, preds: Tensor, target: Tensor) -> None:
         """Fold a batch of ``(N,)`` or ``(N, num_outputs)`` predictions and targets into the co-moments."""
-        _concordance_tensor_validation(type(self).__name__, preds, target, self.num_outputs, self.validate_args)
-        x, y = _concordance_format(preds, target)
-        batch = _concordance_update(x, y, self.comoments.dtype).to(self.comoments.device)
-        self.comoments = merge_comoments(torch.stack([self.comoments, batch]))
+        name, state = type(self).__name__, self.comoments
+        batch = batch_comoments(name, preds, target, self.num_outputs, self.validate_args, state.dtype)
+        batch = batch.to(state.device)
+        self.comoments = merge_pair(self.comoments, batch)
 
     def compute(self) -> Tensor:
         """The coefficient of everything seen (NaN, with a warning, where undefined)."""

@@ -22,6 +22,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import torch
@@ -35,16 +36,20 @@ __all__ = [
     "N_ROWS",
     "cat_pair_states",
     "check_correlation_pair",
+    "batch_comoments",
+    "check_finite_comoments",
     "check_num_outputs",
     "comoments",
     "empty_comoments",
     "format_correlation_pair",
     "merge_comoments",
+    "merge_pair",
     "sanitized_comoments",
     "warn_if_undefined",
 ]
 
 N_ROWS = 10
+_PYTHON_MERGE_MAX = 8  # up to this many output columns, merge_pair works in Python floats on the CPU
 _N, _MX, _MY, _M2X, _M2Y, _CXY, _MINX, _MAXX, _MINY, _MAXY = range(N_ROWS)
 
 
@@ -117,22 +122,65 @@ def empty_comoments(num_outputs: int, dtype: torch.dtype = torch.float64, device
 
 
 def comoments(x: Tensor, y: Tensor, dtype: torch.dtype = torch.float64) -> Tensor:
-    """Co-moments ``(10, d)`` of one batch of ``(N, d)`` inputs, computed in ``dtype`` with centred (two-pass) sums."""
-    if x.shape[0] == 0:
-        return empty_comoments(x.shape[1], dtype, x.device)
-    x = x.to(dtype)
-    y = y.to(dtype)
-    mean_x = x.mean(0)
-    mean_y = y.mean(0)
-    dx = x - mean_x
-    dy = y - mean_y
-    count = torch.full_like(mean_x, float(x.shape[0]))
+    """Co-moments ``(10, d)`` of one batch of ``(N, d)`` inputs, computed in ``dtype`` with centred (two-pass) sums.
+
+    Each input is copied once into ``dtype`` and centred in place; the centred sums are dot products (no product
+    temporaries), and the extremes are read from the inputs as they are (exact in any dtype).
+    """
+    n, d = x.shape
+    if n == 0:
+        return empty_comoments(d, dtype, x.device)
+    dx = x.to(dtype, copy=True)
+    mean_x = dx.mean(0)
+    dx.sub_(mean_x)
+    dy = y.to(dtype, copy=True)
+    mean_y = dy.mean(0)
+    dy.sub_(mean_y)
+    if d == 1:
+        a, b = dx.view(-1), dy.view(-1)
+        m2x, m2y, cxy = torch.dot(a, a).view(1), torch.dot(b, b).view(1), torch.dot(a, b).view(1)
+    else:
+        m2x, m2y, cxy = (torch.linalg.vecdot(u, v, dim=0) for u, v in ((dx, dx), (dy, dy), (dx, dy)))
+    if d == 1:  # a reduction over dim 0 of an (N, 1) tensor is many times slower than over the flat (N,)
+        low_x, high_x = (v.view(1) for v in torch.aminmax(x.reshape(-1)))
+        low_y, high_y = (v.view(1) for v in torch.aminmax(y.reshape(-1)))
+    else:
+        low_x, high_x = torch.aminmax(x, dim=0)
+        low_y, high_y = torch.aminmax(y, dim=0)
+    count = torch.full_like(mean_x, float(n))
     return torch.stack(
-        [
-            count, mean_x, mean_y, (dx * dx).sum(0), (dy * dy).sum(0), (dx * dy).sum(0),
-            x.amin(0), x.amax(0), y.amin(0), y.amax(0),
-        ]
-    )  # fmt: skip
+        [count, mean_x, mean_y, m2x, m2y, cxy, low_x.to(dtype), high_x.to(dtype), low_y.to(dtype), high_y.to(dtype)]
+    )
+
+
+def batch_comoments(
+    name: str,
+    preds: object,
+    target: object,
+    num_outputs: int | None,
+    validate_args: bool,
+    dtype: torch.dtype = torch.float64,
+) -> Tensor:
+    """Check a pair of inputs (as :func:`check_correlation_pair`) and return their co-moments ``(10, d)``.
+
+    The finiteness check (``validate_args``) is read off the batch's extremes instead of scanning the inputs again.
+    """
+    check_correlation_pair(name, preds, target, num_outputs, validate_args=False)
+    x, y = format_correlation_pair(preds, target)  # type: ignore[arg-type]
+    moments = comoments(x, y, dtype)
+    if validate_args:
+        check_finite_comoments(name, moments, x, y)
+    return moments
+
+
+def check_finite_comoments(name: str, moments: Tensor, preds: Tensor, target: Tensor) -> None:
+    """Raise a ``ValueError`` if a batch held NaN or inf, read off its extremes (NaN and inf reach them).
+
+    One host synchronisation on ``4 d`` numbers; only a bad batch is scanned again, to count the bad values.
+    """
+    if not bool(torch.isfinite(moments[_MINX:]).all()):
+        check_finite(name, "preds", preds)
+        check_finite(name, "target", target)
 
 
 def merge_comoments(stacked: Tensor) -> Tensor:
@@ -168,6 +216,51 @@ def merge_comoments(stacked: Tensor) -> Tensor:
             stacked[:, _MAXY].amax(0),
         ]
     )
+
+
+def merge_pair(state: Tensor, batch: Tensor) -> Tensor:
+    """``merge_comoments`` of two co-moment tensors ``(10, d)``: the running state and one batch.
+
+    A few columns on the CPU are merged in Python floats (the same double-precision arithmetic, in the pairwise form
+    of Chan et al.): a dozen tensor operations on ten numbers cost many times more in dispatch than the arithmetic.
+    Inputs that carry gradients (a differentiable ``forward``) take the tensor path.
+    """
+    if state.device.type != "cpu" or state.shape[1] > _PYTHON_MERGE_MAX or state.requires_grad or batch.requires_grad:
+        return merge_comoments(torch.stack([state, batch]))
+    columns = [_merge_column(a, b) for a, b in zip(state.T.tolist(), batch.T.tolist())]
+    return torch.tensor(columns, dtype=state.dtype).T.contiguous()
+
+
+def _extreme(a: float, b: float, smaller: bool) -> float:
+    if a != a or b != b:  # NaN wins, as in torch.minimum/maximum
+        return math.nan
+    return (a if a <= b else b) if smaller else (a if a >= b else b)
+
+
+def _merge_column(a: list[float], b: list[float]) -> list[float]:
+    """Merge the co-moments of one output column (lists in the row order of :data:`N_ROWS`)."""
+    na, nb = a[_N], b[_N]
+    extremes = [
+        _extreme(a[_MINX], b[_MINX], True),
+        _extreme(a[_MAXX], b[_MAXX], False),
+        _extreme(a[_MINY], b[_MINY], True),
+        _extreme(a[_MAXY], b[_MAXY], False),
+    ]
+    if na == 0 or nb == 0:
+        kept = b if na == 0 else a
+        return [*kept[:_MINX], *extremes]
+    n = na + nb
+    dx, dy = b[_MX] - a[_MX], b[_MY] - a[_MY]
+    share, weight = nb / n, na * nb / n
+    return [
+        n,
+        a[_MX] + dx * share,
+        a[_MY] + dy * share,
+        a[_M2X] + b[_M2X] + dx * dx * weight,
+        a[_M2Y] + b[_M2Y] + dy * dy * weight,
+        a[_CXY] + b[_CXY] + dx * dy * weight,
+        *extremes,
+    ]
 
 
 def sanitized_comoments(moments: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:

@@ -18,6 +18,7 @@ from torch import Tensor
 
 from calipers.functional.regression._checks import check_flag, result_dtype
 from calipers.functional.regression._correlation import (
+    batch_comoments,
     check_correlation_pair,
     check_num_outputs,
     comoments,
@@ -86,7 +87,5 @@ def concordance_corrcoef(preds: Tensor, target: Tensor, *, validate_args: bool =
     """
     name = "concordance_corrcoef"
     check_flag(name, "validate_args", validate_args)
-    _concordance_tensor_validation(name, preds, target, None, validate_args)
-    x, y = _concordance_format(preds, target)
-    ccc = _concordance_compute(_concordance_update(x, y), name)
+    ccc = _concordance_compute(batch_comoments(name, preds, target, None, validate_args), name)
     return (ccc[0] if ccc.shape[0] == 1 else ccc).to(result_dtype(preds, target))

@@ -17,6 +17,7 @@ from torch import Tensor
 
 from calipers.functional.regression._checks import check_flag, result_dtype
 from calipers.functional.regression._correlation import (
+    batch_comoments,
     check_correlation_pair,
     check_num_outputs,
     comoments,
@@ -87,7 +88,5 @@ def pearson_corrcoef(preds: Tensor, target: Tensor, *, validate_args: bool = Tru
     """
     name = "pearson_corrcoef"
     check_flag(name, "validate_args", validate_args)
-    _pearson_tensor_validation(name, preds, target, None, validate_args)
-    x, y = _pearson_format(preds, target)
-    corr = _pearson_compute(_pearson_update(x, y), name)
+    corr = _pearson_compute(batch_comoments(name, preds, target, None, validate_args), name)
     return _squeeze_single_output(corr).to(result_dtype(preds, target))
