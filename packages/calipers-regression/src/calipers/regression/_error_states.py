@@ -8,6 +8,7 @@ import torch
 from torch import Tensor
 
 from calipers.functional.regression._error_common import _accumulation_dtype
+from calipers.functional.regression.r2 import _sums_1d_apply, r2_sums_1d
 from calipers.metric import Metric
 
 __all__: list[str] = []
@@ -28,9 +29,22 @@ def statistics_dtype(metric: Metric, name: str) -> torch.dtype:
 
 
 def fold_statistics(metric: Metric, reductions: Mapping[str, str], values: Iterable[tuple[str, Tensor]]) -> None:
-    """Fold batch statistics into the states, out of place (a state may broadcast to a batch's shape)."""
+    """Fold batch statistics into the states.
+
+    In place when shape and dtype agree; else out of place (with ``num_outputs=None`` a scalar state broadcasts to the
+    first batch's shape).
+    """
+    d = metric.__dict__
     for name, value in values:
-        state, reduction = getattr(metric, name), reductions[name]
+        state, reduction = d[name], reductions[name]
+        if state.shape == value.shape and state.dtype == value.dtype and not value.requires_grad:
+            if reduction == "sum":
+                state.add_(value)
+            elif reduction == "min":
+                torch.minimum(state, value, out=state)
+            else:
+                torch.maximum(state, value, out=state)
+            continue
         if reduction == "sum":
             new = state + value
         elif reduction == "min":
@@ -61,3 +75,20 @@ def check_inferred_outputs(metric: Metric, preds: Tensor, state_name: str) -> tu
         f"{type(metric).__name__}: `preds` must have shape {shape} like the earlier batches (`num_outputs` was "
         f"inferred from the first one), got {tuple(preds.shape)}."
     )
+
+
+def fold_r2_batch(metric: Metric, preds: Tensor, target: Tensor, names: tuple[str, ...]) -> bool:
+    """Fold a batch of formatted 1-D CPU inputs into the R2-family states in three operations; False if it cannot.
+
+    ``names`` are the states of ``(sum t, sum t^2, sum (t - p)^2, min t, max t)``; ``total`` counts the samples.
+    The three sums and the count are added in one ``_foreach_add_`` of Python floats (see ``r2_sums_1d``).
+    """
+    d = metric.__dict__
+    states = [d[name] for name in names]
+    if not _sums_1d_apply(preds, target) or any(s.ndim or s.device.type != "cpu" for s in states):
+        return False
+    total, squares, residual, low, high = r2_sums_1d(preds, target)
+    torch._foreach_add_([*states[:3], d["total"]], [total, squares, residual, float(target.shape[0])])
+    torch.minimum(states[3], low, out=states[3])
+    torch.maximum(states[4], high, out=states[4])
+    return True

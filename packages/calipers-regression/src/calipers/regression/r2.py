@@ -19,6 +19,7 @@ from calipers.metric import Metric
 from calipers.regression._error_states import (
     add_statistic_states,
     check_inferred_outputs,
+    fold_r2_batch,
     fold_statistics,
     statistics_dtype,
 )
@@ -80,10 +81,11 @@ class R2Score(Metric):
         _r2_score_tensor_validation(type(self).__name__, preds, target, self.num_outputs)
         outputs = check_inferred_outputs(self, preds, R2_STATES[0])
         preds, target = _r2_score_format(preds, target)
-        stats, num_obs = _r2_score_update(preds, target, statistics_dtype(self, "total"))
-        fold_statistics(self, _REDUCTIONS, zip(R2_STATES, stats))
-        self.total += num_obs
-        self._outputs_seen = outputs
+        if not fold_r2_batch(self, preds, target, R2_STATES):
+            stats, num_obs = _r2_score_update(preds, target, statistics_dtype(self, "total"))
+            fold_statistics(self, _REDUCTIONS, zip(R2_STATES, stats))
+            self.total.add_(num_obs)
+        self.__dict__["_outputs_seen"] = outputs  # a plain attribute: no need for Module.__setattr__
 
     def forward(self, preds: Tensor, target: Tensor) -> Tensor:
         """The R² of the batch, which is also added to the states (checked against them first)."""

@@ -15,7 +15,7 @@ from calipers.functional.regression.r2 import (
 )
 from calipers.functional.regression.rse import _relative_squared_error_arg_validation, _relative_squared_error_compute
 from calipers.metric import Metric
-from calipers.regression._error_states import add_statistic_states, fold_statistics, statistics_dtype
+from calipers.regression._error_states import add_statistic_states, fold_r2_batch, fold_statistics, statistics_dtype
 
 __all__ = ["RelativeSquaredError"]
 
@@ -63,9 +63,10 @@ class RelativeSquaredError(Metric):
         """Add the statistics of a batch."""
         _r2_score_tensor_validation(type(self).__name__, preds, target, self.num_outputs)
         preds, target = _r2_score_format(preds, target)
-        stats, num_obs = _r2_score_update(preds, target, statistics_dtype(self, "total"))
-        fold_statistics(self, _REDUCTIONS, zip(R2_STATES, stats))
-        self.total += num_obs
+        if not fold_r2_batch(self, preds, target, R2_STATES):
+            stats, num_obs = _r2_score_update(preds, target, statistics_dtype(self, "total"))
+            fold_statistics(self, _REDUCTIONS, zip(R2_STATES, stats))
+            self.total.add_(num_obs)
 
     def compute(self) -> Tensor:
         """The RSE over every sample seen, in the metric's dtype."""

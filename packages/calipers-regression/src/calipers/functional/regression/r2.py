@@ -72,13 +72,57 @@ def _r2_score_update(
     """The batch statistics along dim 0 (in the order of :data:`R2_STATES`) and the number of samples.
 
     The sums of the target and of its squares, which cancel in the total sum of squares, are taken in
-    ``stats_dtype`` (float64); the residual sum of squares and the extremes need no more than the inputs' precision.
+    ``stats_dtype`` (float64); the residual sum of squares and the extremes need no more than the inputs' precision
+    (1-D inputs get the residual in ``stats_dtype`` too, at no extra cost).
     """
+    n = target.shape[0]
+    if _sums_1d_apply(preds, target):
+        return _r2_score_update_1d(preds, target, stats_dtype), n
     residual = target - preds
     min_target, max_target = _column_min_max(target)
     wide = target.to(stats_dtype)
     stats = (wide.sum(dim=0), _sum_of_squares(wide), _sum_of_squares(residual, stats_dtype), min_target, max_target)
     return stats, preds.shape[0]
+
+
+def _sums_1d_apply(preds: Tensor, target: Tensor) -> bool:
+    """Whether :func:`r2_sums_1d` serves these (formatted) inputs: 1-D, not empty, on the CPU, no gradients."""
+    return (
+        target.ndim == 1
+        and target.shape[0] > 0
+        and target.device.type == "cpu"
+        and target.dtype in (torch.float32, torch.float64)
+        and preds.dtype == target.dtype
+        and not (preds.requires_grad or target.requires_grad)
+    )
+
+
+def _r2_score_update_1d(preds: Tensor, target: Tensor, stats_dtype: torch.dtype) -> tuple[Tensor, ...]:
+    """:func:`_r2_score_update` of 1-D CPU inputs, through :func:`r2_sums_1d`."""
+    total, squares, residual, low, high = r2_sums_1d(preds, target)
+    sums = torch.tensor([total, squares, residual], dtype=stats_dtype)
+    return sums[0], sums[1], sums[2], low, high
+
+
+def r2_sums_1d(preds: Tensor, target: Tensor) -> tuple[float, float, float, Tensor, Tensor]:
+    """``(sum t, sum t^2, sum (t - p)^2)`` as Python floats and ``(min t, max t)`` of 1-D CPU inputs of one dtype.
+
+    Five passes in the inputs' own dtype and one temporary. The target is shifted by its minimum ``m``
+    (``c = t - m``: exact near ``m``, and relative to the small ``c`` elsewhere), and the raw sums are rebuilt in
+    double precision, ``sum t = sum c + n m`` and ``sum t^2 = sum c^2 + 2 m sum c + n m^2``: the total sum of squares
+    then carries the rounding of the small centred values, never the cancellation of raw squares. A constant target
+    gives ``c = 0`` exactly.
+    """
+    n = target.shape[0]
+    low, high = torch.aminmax(target)
+    shift = low.item()
+    buf = target - shift
+    centred, centred_squares = buf.sum().item(), torch.dot(buf, buf).item()
+    torch.sub(target, preds, out=buf)
+    residual = torch.dot(buf, buf).item()
+    total = centred + n * shift
+    squares = centred_squares + 2.0 * shift * centred + n * shift * shift
+    return total, squares, residual, low, high
 
 
 def _r2_score_compute(
