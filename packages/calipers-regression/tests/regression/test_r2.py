@@ -204,3 +204,31 @@ def test_r2_matches_torchmetrics(kwargs, shape):
         torch.testing.assert_close(ours(*batch), theirs(*batch))
         torch.testing.assert_close(r2_score(*batch, **kwargs), tmf.r2_score(*batch, **kwargs))
     torch.testing.assert_close(ours.compute(), theirs.compute())
+
+
+@pytest.mark.parametrize("offset", [0.0, 1e3, -5e4])
+def test_r2_one_dimensional_path_keeps_float64_accuracy(offset):
+    # 1-D float32 batches take the shifted five-pass path: large offsets must not cost precision.
+    from sklearn.metrics import r2_score as sk_r2
+
+    gen = torch.Generator().manual_seed(7)
+    target = offset + torch.randn(40_000, generator=gen, dtype=torch.float64)
+    preds = target + 0.5 * torch.randn(40_000, generator=gen, dtype=torch.float64)
+    metric = R2Score()
+    for p, t in zip(preds.float().chunk(7), target.float().chunk(7)):
+        metric.update(p, t)
+    expected = sk_r2(target.float().double().numpy(), preds.float().double().numpy())
+    assert abs(metric.compute().item() - expected) < 1e-6
+
+
+def test_r2_constant_targets_across_batches_on_the_fast_path():
+    metric = R2Score()
+    metric.update(torch.full((5,), 0.1), torch.full((5,), 0.1))
+    metric.update(torch.full((3,), 0.1), torch.full((3,), 0.1))
+    assert metric.compute().item() == 1.0  # constant target, perfect predictions (scikit-learn's rule)
+    metric.update(torch.full((2,), 0.3), torch.full((2,), 0.1))
+    assert metric.compute().item() == 0.0  # constant target, imperfect predictions
+    other = R2Score()
+    other.update(torch.full((4,), 0.1), torch.full((4,), 0.1))
+    other.update(torch.full((4,), 0.2), torch.full((4,), 0.2))  # two different constants: not constant
+    assert other.compute().item() == 1.0 and other.min_target.item() < other.max_target.item()
