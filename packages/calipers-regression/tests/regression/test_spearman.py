@@ -185,3 +185,49 @@ def test_spearman_argument_errors():
         spearman_corrcoef(torch.ones(3), torch.ones(3), validate_args="x")
     with pytest.raises(TypeError, match=r"spearman_corrcoef: `preds` must be a real floating or integer tensor"):
         spearman_corrcoef(torch.ones(3, dtype=torch.bool), torch.ones(3))
+
+
+@pytest.mark.parametrize(
+    "dtype", [torch.float16, torch.bfloat16, torch.float32, torch.float64, torch.int32, torch.int64]
+)
+def test_sortable_keys_sort_like_the_values(dtype):
+    from calipers.functional.regression._ranks import sortable_keys
+
+    gen = torch.Generator().manual_seed(2)
+    values = (torch.randn(3000, generator=gen, dtype=torch.float64) * 1e3).round() / 7
+    if dtype.is_floating_point:
+        values = torch.cat([values, torch.tensor([0.0, -0.0, float("inf"), -float("inf"), 1e-40, -1e-40])])
+    x = values.to(dtype)
+    keys = sortable_keys(x)
+    order = keys.argsort(stable=True)
+    ordered = x[order].double()
+    assert bool((ordered[1:] >= ordered[:-1]).all())  # the key order is the value order
+    same_key = keys[:, None] == keys[None, :]
+    same_value = x.double()[:, None] == x.double()[None, :]
+    assert torch.equal(same_key, same_value)  # equal keys exactly for equal values (-0.0 == 0.0 included)
+    assert torch.equal(x, values.to(dtype))  # the input is left alone
+
+
+@pytest.mark.parametrize("n", [5, 70_000])  # the longer rows are sorted in threads
+def test_spearman_ranks_against_scipy_with_several_outputs(n):
+    gen = torch.Generator().manual_seed(n)
+    x = (torch.randn(n, 3, generator=gen) * 3).round()
+    y = x * torch.tensor([1.0, -1.0, 0.0]) + (torch.randn(n, 3, generator=gen) * 2).round()
+    y[:, 2] += torch.arange(n) % 4  # no link with x in the third column
+    value = spearman_corrcoef(x, y)
+    expected = [stats.spearmanr(x[:, j].numpy(), y[:, j].numpy()).statistic for j in range(3)]
+    np.testing.assert_allclose(value.numpy(), np.asarray(expected, dtype=np.float32), rtol=1e-5, atol=1e-7)
+
+
+def test_rank_dot_matches_explicit_ranks():
+    from calipers.functional.regression._ranks import average_ranks, centred_average_ranks, rank_dot
+
+    gen = torch.Generator().manual_seed(4)
+    keys = torch.randint(0, 9, (2, 500), generator=gen)
+    ranks = average_ranks(keys.double()) - 250.5  # 1-based average ranks, centred
+    got_x, squares_x = centred_average_ranks(*keys[0].sort())
+    torch.testing.assert_close(got_x, ranks[0])
+    cross, squares_y = rank_dot(got_x, *keys[1].sort())
+    torch.testing.assert_close(cross, (ranks[0] * ranks[1]).sum())
+    torch.testing.assert_close(squares_y, (ranks[1] ** 2).sum())
+    torch.testing.assert_close(squares_x, (ranks[0] ** 2).sum())

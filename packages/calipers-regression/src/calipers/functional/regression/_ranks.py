@@ -7,10 +7,25 @@ tie groups are counted exactly for Kendall's corrections. No Python loop runs ov
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import torch
 from torch import Tensor
 
-__all__ = ["average_ranks", "count_inversions", "dense_ranks", "tie_group_sizes"]
+_PARALLEL_SORT_MIN = 1 << 16  # rows at least this long are sorted concurrently
+
+__all__ = [
+    "average_ranks",
+    "centred_average_ranks",
+    "count_inversions",
+    "dense_ranks",
+    "rank_dot",
+    "sort_rows",
+    "sortable_keys",
+    "tie_group_sizes",
+    "tie_groups",
+]
 
 
 def _run_starts(sorted_rows: Tensor) -> Tensor:
@@ -56,6 +71,92 @@ def average_ranks(x: Tensor) -> Tensor:
     starts = sizes.cumsum(1) - sizes  # 0-based position of each group's first member in the sorted row
     group_rank = starts + (sizes + 1.0) / 2.0
     return group_rank.gather(1, dense)
+
+
+def sortable_keys(x: Tensor, owned: bool = False) -> Tensor:
+    """Integers that sort like the values of ``x``, equal exactly where the values are (``-0.0`` and ``0.0`` too).
+
+    Integer tensors are their own keys. Floats are read as integers of their width (float32 as int32, float64 as
+    int64; other floats are widened to float32) with every bit but the sign flipped on negative values, which makes
+    signed integer order the float order. Sorting integers is several times faster than sorting floats on the CPU.
+    With ``owned=True`` a contiguous float ``x`` of width 32 or 64 is turned into its keys in place.
+
+    Example:
+        >>> import torch
+        >>> keys = sortable_keys(torch.tensor([0.5, -2.0, -0.0, 0.0, -1.5]))
+        >>> keys.argsort(stable=True).tolist(), bool(keys[2] == keys[3])
+        ([1, 4, 2, 3, 0], True)
+    """
+    if not x.is_floating_point():
+        return x
+    if x.dtype not in (torch.float32, torch.float64) or not (owned and x.is_contiguous()):
+        x = x.to(torch.float64 if x.dtype == torch.float64 else torch.float32, copy=True).contiguous()
+    x.add_(0.0)  # -0.0 + 0.0 is +0.0
+    width = 32 if x.dtype == torch.float32 else 64
+    bits = x.view(torch.int32 if width == 32 else torch.int64)
+    flip = bits >> (width - 1)  # -1 (every bit set) for negative values, else 0
+    flip.bitwise_and_((1 << (width - 1)) - 1)
+    return bits.bitwise_xor_(flip)
+
+
+def sort_rows(keys: Tensor) -> list[tuple[Tensor, Tensor]]:
+    """``(sorted, order)`` of each row of ``keys`` (``(r, n)``), the rows of long inputs sorted concurrently.
+
+    One sort call over several rows runs them one after another; in threads (torch releases the GIL while it sorts)
+    long rows sort side by side.
+    """
+    rows = keys.unbind(0)
+    if len(rows) < 2 or keys.shape[1] < _PARALLEL_SORT_MIN:
+        return [row.sort() for row in rows]
+    with ThreadPoolExecutor(max_workers=min(len(rows) - 1, os.cpu_count() or 1)) as pool:
+        futures = [pool.submit(torch.sort, row) for row in rows[1:]]
+        first = rows[0].sort()  # this thread sorts too
+        return [(first[0], first[1]), *((f.result()[0], f.result()[1]) for f in futures)]
+
+
+def tie_groups(sorted_keys: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """The groups of equal values of one sorted row of ``n`` keys: ``(starts, sizes, ranks, squares)``.
+
+    A group of ``k`` values starting at sorted position ``s`` shares the average rank ``s + (k - 1) / 2`` (0-based);
+    ``ranks`` are those minus the mean rank ``(n - 1) / 2`` (float64), ``squares`` the sum of squares of the centred
+    ranks of all ``n`` values (each group counted ``k`` times).
+    """
+    n = sorted_keys.shape[0]
+    new = torch.ones(n, dtype=torch.bool, device=sorted_keys.device)
+    torch.ne(sorted_keys[1:], sorted_keys[:-1], out=new[1:])
+    starts = new.nonzero().squeeze(1)
+    sizes = torch.diff(starts, append=torch.tensor([n], device=starts.device))
+    ranks = starts.double() + (sizes.double() - 1.0) / 2.0 - (n - 1) / 2.0
+    return starts, sizes, ranks, (sizes * ranks * ranks).sum()
+
+
+def centred_average_ranks(sorted_keys: Tensor, order: Tensor) -> tuple[Tensor, Tensor]:
+    """Average ranks minus their mean (float64, original order) and their sum of squares, from one sorted row.
+
+    ``sorted_keys``/``order`` are ``keys.sort()`` of one row (see :func:`tie_groups`).
+
+    Example:
+        >>> import torch
+        >>> ranks, squares = centred_average_ranks(*torch.tensor([3, 1, 3, 2]).sort())
+        >>> ranks.tolist(), squares.item()
+        ([1.0, -1.5, 1.0, -0.5], 4.5)
+    """
+    _, sizes, ranks, squares = tie_groups(sorted_keys)
+    sorted_ranks = ranks.repeat_interleave(sizes, output_size=sorted_keys.shape[0])
+    return torch.empty_like(sorted_ranks).scatter_(0, order, sorted_ranks), squares
+
+
+def rank_dot(values: Tensor, sorted_keys: Tensor, order: Tensor) -> tuple[Tensor, Tensor]:
+    """``sum_i values[i] * r[i]`` with ``r`` the centred average ranks of a row, and ``r``'s sum of squares.
+
+    ``sorted_keys``/``order`` are ``keys.sort()`` of the row. The ranks are never laid out: ``values`` is taken in
+    sorted order, summed per tie group, and each group's sum multiplied by the group's rank.
+    """
+    starts, sizes, ranks, squares = tie_groups(sorted_keys)
+    running = values[order].cumsum(0)
+    ends = running[starts + sizes - 1]
+    group_sums = torch.diff(ends, prepend=ends.new_zeros(1))
+    return torch.dot(group_sums, ranks), squares
 
 
 def count_inversions(seq: Tensor) -> Tensor:

@@ -8,17 +8,17 @@ SciPy (TorchMetrics returns 0 there, an artefact of an epsilon in its denominato
 
 from __future__ import annotations
 
+import torch
 from torch import Tensor
 
 from calipers.functional.regression._checks import check_flag, result_dtype
 from calipers.functional.regression._correlation import (
     check_correlation_pair,
     check_num_outputs,
-    comoments,
     format_correlation_pair,
+    warn_if_undefined,
 )
-from calipers.functional.regression._ranks import average_ranks
-from calipers.functional.regression.pearson import _pearson_compute
+from calipers.functional.regression._ranks import centred_average_ranks, rank_dot, sort_rows, sortable_keys
 
 __all__ = ["spearman_corrcoef"]
 
@@ -47,10 +47,23 @@ def _spearman_update(preds: Tensor, target: Tensor) -> tuple[Tensor, Tensor]:
 
 
 def _spearman_compute(preds: Tensor, target: Tensor, name: str = "spearman_corrcoef") -> Tensor:
-    """Correlation (float64, per output column) of the average ranks of all ``(N, d)`` samples."""
-    ranks_x = average_ranks(preds.T).T
-    ranks_y = average_ranks(target.T).T
-    return _pearson_compute(comoments(ranks_x, ranks_y), name)
+    """Correlation (float64, per output column) of the average ranks of all ``(N, d)`` samples.
+
+    Every column of both inputs is sorted in one call (integer keys, rows sorted in parallel); the ranks are centred
+    on their known mean, so the correlation is one dot product over their root sums of squares.
+    """
+    d = preds.shape[1]
+    common = torch.promote_types(preds.dtype, target.dtype)
+    keys = sortable_keys(torch.cat([preds.T, target.T]).to(common), owned=True)  # (2d, N)
+    rows = sort_rows(keys)
+    values = []
+    for i in range(d):
+        ranks_x, squares_x = centred_average_ranks(*rows[i])
+        cross, squares_y = rank_dot(ranks_x, *rows[d + i])
+        values.append(cross / (squares_x * squares_y).sqrt())
+    corr = torch.stack(values).clamp(-1.0, 1.0)
+    warn_if_undefined(name, corr)
+    return corr
 
 
 def spearman_corrcoef(preds: Tensor, target: Tensor, *, validate_args: bool = True) -> Tensor:
