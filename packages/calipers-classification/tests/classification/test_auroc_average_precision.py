@@ -300,3 +300,22 @@ def test_collection_shares_one_update():
     values = collection.compute()
     assert torch.allclose(values["BinaryAUROC"], binary_auroc(p, t, thresholds=9))
     assert torch.allclose(values["BinaryAveragePrecision"], binary_average_precision(p, t, thresholds=9))
+
+
+@pytest.mark.parametrize(("n", "levels"), [(7, 3), (500, 0), (500, 20), (70_000, 0), (70_000, 500)])
+def test_rank_auroc_is_sklearn_roc_auc_with_and_without_ties(n, levels):
+    # The Mann-Whitney path of exact AUROC: no ties, a few ties, many ties; long columns sorted in threads.
+    from sklearn.metrics import roc_auc_score
+
+    from calipers.functional.classification._curve_scores import rank_auroc
+
+    gen = torch.Generator().manual_seed(n + levels)
+    scores = torch.rand(3, n, generator=gen)
+    if levels:
+        scores = (scores * levels).round() / levels
+    positive = torch.rand(3, n, generator=gen) < 0.3
+    positive[:, 0], positive[:, 1] = True, False
+    got = rank_auroc(scores, positive)
+    expected = [roc_auc_score(positive[i].numpy(), scores[i].numpy()) for i in range(3)]
+    torch.testing.assert_close(got, torch.tensor(expected, dtype=torch.float64), rtol=0, atol=1e-12)
+    assert rank_auroc(scores, torch.zeros_like(positive)) is None  # no positive: the curve path scores it

@@ -39,6 +39,7 @@ from torch import Tensor
 
 from calipers.exceptions import CalipersUserWarning
 from calipers.functional.classification._inputs import count_bins
+from calipers.utilities.sorting import sort_rows, sortable_keys, values_from_keys
 
 __all__ = [
     "Thresholds",
@@ -169,24 +170,21 @@ def binned_pr(confmat: Tensor, thresholds: Tensor, dtype: torch.dtype) -> tuple[
 def sort_descending(x: Tensor) -> tuple[Tensor, Tensor]:
     """``x.sort(dim=-1, descending=True)`` (tie order unspecified), through order-preserving integer keys.
 
-    The bits of an IEEE float, with the magnitude bits of negatives flipped, order like the floats; integer sorts are
-    radix sorts on the CPU, about 9x faster than the comparison sort of floats (2M values: 24 ms instead of 220 ms).
+    Integer sorts are several times faster than float sorts on the CPU (see :mod:`calipers.utilities.sorting`); the
+    keys are complemented (``~k`` orders the other way round), so an ascending sort gives the descending order, and
+    the rows of long inputs are sorted side by side.
     """
-    if x.device.type != "cpu" or x.dtype not in (torch.float16, torch.bfloat16, torch.float32, torch.float64):
+    if (
+        x.device.type != "cpu"
+        or x.dtype not in (torch.float16, torch.bfloat16, torch.float32, torch.float64)
+        or x.numel() == 0
+    ):
         return x.sort(dim=-1, descending=True)
-    wide = (x.float() if x.element_size() < 4 else x) + 0.0  # + 0.0 turns -0.0 into 0.0 (they tie)
-    bits = wide.view(torch.int32 if wide.dtype == torch.float32 else torch.int64)
-    mask = 0x7FFFFFFF if wide.dtype == torch.float32 else 0x7FFFFFFFFFFFFFFF
-    keys = torch.where(bits < 0, bits ^ mask, bits)
-    if keys.shape[0] == 1 and keys.ndim == 2:  # one row: the 1-D sort is the faster kernel
-        ordered, order = keys.reshape(-1).sort()
-        ordered, order = ordered.flip(0).unsqueeze(0), order.flip(0).unsqueeze(0)
-    else:
-        ordered, order = keys.sort(dim=-1)
-        ordered, order = ordered.flip(-1), order.flip(-1)
-    # the key map is its own inverse: the sorted scores come back from the sorted keys, without a gather
-    scores = torch.where(ordered < 0, ordered ^ mask, ordered).view(wide.dtype).to(x.dtype)
-    return scores, order
+    keys = sortable_keys(x).bitwise_not_()
+    rows = sort_rows(keys.reshape(-1, keys.shape[-1]))
+    ordered = torch.stack([r[0] for r in rows]).reshape(keys.shape)
+    order = torch.stack([r[1] for r in rows]).reshape(keys.shape)
+    return values_from_keys(ordered.bitwise_not_(), x.dtype), order
 
 
 def exact_stats(preds: Tensor, pos: Tensor, valid: Tensor | None) -> tuple[Tensor, Tensor, Tensor, Tensor]:

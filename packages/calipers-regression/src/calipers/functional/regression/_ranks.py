@@ -7,13 +7,10 @@ tie groups are counted exactly for Kendall's corrections. No Python loop runs ov
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
-
 import torch
 from torch import Tensor
 
-_PARALLEL_SORT_MIN = 1 << 16  # rows at least this long are sorted concurrently
+from calipers.utilities.sorting import sort_rows, sortable_keys
 
 __all__ = [
     "average_ranks",
@@ -71,47 +68,6 @@ def average_ranks(x: Tensor) -> Tensor:
     starts = sizes.cumsum(1) - sizes  # 0-based position of each group's first member in the sorted row
     group_rank = starts + (sizes + 1.0) / 2.0
     return group_rank.gather(1, dense)
-
-
-def sortable_keys(x: Tensor, owned: bool = False) -> Tensor:
-    """Integers that sort like the values of ``x``, equal exactly where the values are (``-0.0`` and ``0.0`` too).
-
-    Integer tensors are their own keys. Floats are read as integers of their width (float32 as int32, float64 as
-    int64; other floats are widened to float32) with every bit but the sign flipped on negative values, which makes
-    signed integer order the float order. Sorting integers is several times faster than sorting floats on the CPU.
-    With ``owned=True`` a contiguous float ``x`` of width 32 or 64 is turned into its keys in place.
-
-    Example:
-        >>> import torch
-        >>> keys = sortable_keys(torch.tensor([0.5, -2.0, -0.0, 0.0, -1.5]))
-        >>> keys.argsort(stable=True).tolist(), bool(keys[2] == keys[3])
-        ([1, 4, 2, 3, 0], True)
-    """
-    if not x.is_floating_point():
-        return x
-    if x.dtype not in (torch.float32, torch.float64) or not (owned and x.is_contiguous()):
-        x = x.to(torch.float64 if x.dtype == torch.float64 else torch.float32, copy=True).contiguous()
-    x.add_(0.0)  # -0.0 + 0.0 is +0.0
-    width = 32 if x.dtype == torch.float32 else 64
-    bits = x.view(torch.int32 if width == 32 else torch.int64)
-    flip = bits >> (width - 1)  # -1 (every bit set) for negative values, else 0
-    flip.bitwise_and_((1 << (width - 1)) - 1)
-    return bits.bitwise_xor_(flip)
-
-
-def sort_rows(keys: Tensor) -> list[tuple[Tensor, Tensor]]:
-    """``(sorted, order)`` of each row of ``keys`` (``(r, n)``), the rows of long inputs sorted concurrently.
-
-    One sort call over several rows runs them one after another; in threads (torch releases the GIL while it sorts)
-    long rows sort side by side.
-    """
-    rows = keys.unbind(0)
-    if len(rows) < 2 or keys.shape[1] < _PARALLEL_SORT_MIN:
-        return [row.sort() for row in rows]
-    with ThreadPoolExecutor(max_workers=min(len(rows) - 1, os.cpu_count() or 1)) as pool:
-        futures = [pool.submit(torch.sort, row) for row in rows[1:]]
-        first = rows[0].sort()  # this thread sorts too
-        return [(first[0], first[1]), *((f.result()[0], f.result()[1]) for f in futures)]
 
 
 def tie_groups(sorted_keys: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
