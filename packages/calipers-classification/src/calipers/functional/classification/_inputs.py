@@ -221,6 +221,17 @@ def check_multiclass_tensors(
 
     ``target_values=False`` skips the range check of the target values (for callers that check them on the way).
     """
+    if type(preds) is Tensor and type(target) is Tensor and not target_values:  # the common case, checked quickly
+        shape, target_shape = preds.shape, target.shape
+        if (
+            len(shape) == 2
+            and len(target_shape) == 1
+            and shape[1] == num_classes
+            and shape[0] == target_shape[0]
+            and preds.is_floating_point()
+            and not (target.is_floating_point() or target.is_complex())
+        ):
+            return
     _check_tensors(name, preds, target)
     if target.ndim == 0:
         raise ValueError(f"{name}: `target` must have at least one dimension (N, ...), got a scalar.")
