@@ -232,3 +232,14 @@ def test_r2_constant_targets_across_batches_on_the_fast_path():
     other.update(torch.full((4,), 0.1), torch.full((4,), 0.1))
     other.update(torch.full((4,), 0.2), torch.full((4,), 0.2))  # two different constants: not constant
     assert other.compute().item() == 1.0 and other.min_target.item() < other.max_target.item()
+
+
+def test_r2_extremes_fold_like_torch_minimum_and_maximum():
+    metric = R2Score()
+    metric.update(torch.tensor([1.0, 2.0]), torch.tensor([3.0, 5.0]))
+    metric.update(torch.tensor([1.0, 2.0]), torch.tensor([4.0, 4.5]))  # inside the range: nothing moves
+    assert (metric.min_target.item(), metric.max_target.item()) == (3.0, 5.0)
+    metric.update(torch.tensor([1.0]), torch.tensor([-2.0]))
+    assert (metric.min_target.item(), metric.max_target.item()) == (-2.0, 5.0)
+    metric.update(torch.tensor([1.0]), torch.tensor([float("nan")]))  # NaN wins, as torch.minimum/maximum
+    assert metric.min_target.isnan() and metric.max_target.isnan()

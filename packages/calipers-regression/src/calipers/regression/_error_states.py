@@ -85,10 +85,15 @@ def fold_r2_batch(metric: Metric, preds: Tensor, target: Tensor, names: tuple[st
     """
     d = metric.__dict__
     states = [d[name] for name in names]
-    if not _sums_1d_apply(preds, target) or any(s.ndim or s.device.type != "cpu" for s in states):
-        return False
+    if states[0].ndim or states[0].device.type != "cpu" or not _sums_1d_apply(preds, target):
+        return False  # the states move and broadcast together: the first one tells
     total, squares, residual, low, high = r2_sums_1d(preds, target)
     torch._foreach_add_([*states[:3], d["total"]], [total, squares, residual, float(target.shape[0])])
-    torch.minimum(states[3], low, out=states[3])
-    torch.maximum(states[4], high, out=states[4])
+    # The extremes rarely move once a few batches are in: compare as Python numbers, write only on a change
+    # (``not >=`` lets a NaN through, as torch.minimum would).
+    low_value, high_value = low.item(), high.item()
+    if not low_value >= states[3].item():
+        states[3].fill_(low_value)
+    if not high_value <= states[4].item():
+        states[4].fill_(high_value)
     return True
