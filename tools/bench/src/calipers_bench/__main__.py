@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import platform
 import sys
@@ -13,6 +14,10 @@ from typing import Any
 
 from calipers_bench.framework import PEERS, Result, format_table, run_workload, select
 from calipers_bench.workloads import load
+
+# Seconds of rest between two workloads: right after a heavy one (large sorts, scikit-learn's BLAS threads), per-call
+# timings of small operations come out up to a third slower for a few seconds, in every library but not evenly.
+SETTLE_S = 3.0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -64,7 +69,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     results: list[Result] = []
     started = time.perf_counter()
-    for w in chosen:
+    for i, w in enumerate(chosen):
+        if i:  # settle: let the previous workload's garbage go and its worker threads fall idle
+            gc.collect()
+            time.sleep(SETTLE_S)
         print(f"running {w.name} ...", file=sys.stderr, flush=True)
         t0 = time.perf_counter()
         results.extend(run_workload(w, args.repeat, args.warmup))
