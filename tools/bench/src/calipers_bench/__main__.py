@@ -5,18 +5,22 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import platform
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from importlib import metadata
 from typing import Any
 
-from calipers_bench.framework import PEERS, Result, format_table, run_workload, select
+from calipers_bench.framework import CALIPERS, PEERS, Result, Workload, format_table, run_workload, select
 from calipers_bench.workloads import load
 
-# Seconds of rest between two workloads: right after a heavy one (large sorts, scikit-learn's BLAS threads), per-call
-# timings of small operations come out up to a third slower for a few seconds, in every library but not evenly.
+# Right after a heavy workload (large sorts, scikit-learn's and torcheval's runs), per-call timings of small operations
+# come out up to a third slower for a few seconds, in every library but not evenly. So each of several workloads runs
+# in a fresh interpreter; with --in-process, they rest SETTLE_S seconds (after a garbage collection) between them.
 SETTLE_S = 3.0
 
 
@@ -36,7 +40,30 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--repeat", type=int, metavar="N", help="timed repetitions (default: per workload)")
     parser.add_argument("--warmup", type=int, metavar="N", help="untimed repetitions first (default: per workload)")
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="run every workload in this process (by default each of several runs in a fresh one)",
+    )
     return parser
+
+
+def _run_isolated(w: Workload, args: argparse.Namespace) -> list[Result]:
+    """Run one workload in a fresh interpreter and read its rows back from the JSON report."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "rows.json")
+        command = [sys.executable, "-m", "calipers_bench", "--in-process", "--only", w.name, "--json", path]
+        for flag, value in (("--repeat", args.repeat), ("--warmup", args.warmup)):
+            if value is not None:
+                command += [flag, str(value)]
+        done = subprocess.run(command, stdout=subprocess.DEVNULL, check=False)
+        if done.returncode or not os.path.exists(path):
+            failed = Result(w.name, w.domain, "run", (CALIPERS, *w.peers))
+            failed.notes[CALIPERS] = f"the workload's process failed (exit status {done.returncode})"
+            return [failed]
+        with open(path, encoding="utf-8") as f:
+            rows = json.load(f)["results"]
+    return [Result.from_json(r) for r in rows if r["name"] == w.name or r["name"].startswith(w.name + "/")]
 
 
 def _versions() -> dict[str, str | None]:
@@ -69,13 +96,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     results: list[Result] = []
     started = time.perf_counter()
+    isolate = len(chosen) > 1 and not args.in_process
     for i, w in enumerate(chosen):
-        if i:  # settle: let the previous workload's garbage go and its worker threads fall idle
+        if i and not isolate:  # settle: let the previous workload's garbage go and its worker threads fall idle
             gc.collect()
             time.sleep(SETTLE_S)
         print(f"running {w.name} ...", file=sys.stderr, flush=True)
         t0 = time.perf_counter()
-        results.extend(run_workload(w, args.repeat, args.warmup))
+        results.extend(_run_isolated(w, args) if isolate else run_workload(w, args.repeat, args.warmup))
         print(f"  done in {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
     print(format_table(results))
     if args.json:

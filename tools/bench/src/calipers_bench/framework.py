@@ -165,9 +165,29 @@ class Result:
             "samples_s": {lib: self.samples.get(lib) for lib in self.libraries},
             "notes": self.notes,
             "details": self.details,
-            "checks": [{"label": c.label, "value": c.value, "limit": c.limit, "ok": c.ok} for c in self.checks],
+            "checks": [
+                {"label": c.label, "value": c.value, "limit": c.limit, "unit": c.unit, "ok": c.ok} for c in self.checks
+            ],
             "extra": self.extra,
         }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Result:
+        """The row :meth:`to_json` wrote (the workloads run in their own process come back this way)."""
+        checks = [Check(c["label"], c["value"], c["limit"], c.get("unit", "")) for c in data["checks"]]
+        return cls(
+            data["name"],
+            data["domain"],
+            data["op"],
+            tuple(data["samples_s"]),
+            data["repeat"],
+            data["warmup"],
+            dict(data["samples_s"]),
+            dict(data["notes"]),
+            list(data["details"]),
+            checks,
+            dict(data["extra"]),
+        )
 
 
 @dataclass
