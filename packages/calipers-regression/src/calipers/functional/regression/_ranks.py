@@ -13,7 +13,6 @@ from torch import Tensor
 from calipers.utilities.sorting import sort_rows, sortable_keys
 
 __all__ = [
-    "average_ranks",
     "centred_average_ranks",
     "count_inversions",
     "dense_ranks",
@@ -53,21 +52,6 @@ def tie_group_sizes(keys: Tensor) -> Tensor:
     d, n = keys.shape
     flat = keys + torch.arange(d, device=keys.device).unsqueeze(1) * n
     return torch.bincount(flat.reshape(-1), minlength=d * n).reshape(d, n)
-
-
-def average_ranks(x: Tensor) -> Tensor:
-    """1-based ranks of the values of each row of ``x`` (``(d, n)``), ties sharing their average rank (float64).
-
-    Example:
-        >>> import torch
-        >>> average_ranks(torch.tensor([[3.0, 1.0, 3.0, 2.0]]))
-        tensor([[3.5000, 1.0000, 3.5000, 2.0000]], dtype=torch.float64)
-    """
-    dense = dense_ranks(x)
-    sizes = tie_group_sizes(dense).to(torch.float64)
-    starts = sizes.cumsum(1) - sizes  # 0-based position of each group's first member in the sorted row
-    group_rank = starts + (sizes + 1.0) / 2.0
-    return group_rank.gather(1, dense)
 
 
 def tie_groups(sorted_keys: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:

@@ -13,16 +13,12 @@ against a varying ``target`` gives 0 (TorchMetrics gives NaN there); the value i
 
 from __future__ import annotations
 
-import torch
 from torch import Tensor
 
 from calipers.functional.regression._checks import check_flag, result_dtype
 from calipers.functional.regression._correlation import (
     batch_comoments,
-    check_correlation_pair,
     check_num_outputs,
-    comoments,
-    format_correlation_pair,
     sanitized_comoments,
     warn_if_undefined,
 )
@@ -34,23 +30,6 @@ def _concordance_arg_validation(name: str, num_outputs: int, validate_args: bool
     """Check the options of the concordance family."""
     check_num_outputs(name, num_outputs)
     check_flag(name, "validate_args", validate_args)
-
-
-def _concordance_tensor_validation(
-    name: str, preds: Tensor, target: Tensor, num_outputs: int | None, validate_args: bool
-) -> None:
-    """Check the inputs: one shape, ``(N,)`` or ``(N, num_outputs)``, and (if ``validate_args``) finite values."""
-    check_correlation_pair(name, preds, target, num_outputs, validate_args)
-
-
-def _concordance_format(preds: Tensor, target: Tensor) -> tuple[Tensor, Tensor]:
-    """View the inputs as ``(N, d)``."""
-    return format_correlation_pair(preds, target)
-
-
-def _concordance_update(preds: Tensor, target: Tensor, dtype: torch.dtype = torch.float64) -> Tensor:
-    """Sufficient statistics of one ``(N, d)`` batch: its ``(10, d)`` co-moments, merged by ``merge_comoments``."""
-    return comoments(preds, target, dtype)
 
 
 def _concordance_compute(moments: Tensor, name: str = "concordance_corrcoef") -> Tensor:
