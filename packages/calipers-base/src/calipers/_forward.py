@@ -14,6 +14,10 @@ states declares it with three methods, and ``forward`` then costs one ``update``
 
 Its ``update`` is ``self._add_contribution(self._contribution(...))``. A subclass that overrides ``update`` opts out
 (its ``update`` may do something else), and so do ``dist_sync_on_step`` and ``compute_on_cpu``.
+
+Optionally, ``_contribution_value(contribution)`` gives the batch's value straight from its contribution (what
+``compute`` would return on the batch's states), so nothing is swapped in. It is used only when the class declaring it
+also declares ``compute``, or derives from the one that does: a subclass that overrides ``compute`` gets the swap.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ if TYPE_CHECKING:
 __all__ = ["batch_value", "forward", "forward_additive", "forward_full_state_update", "forward_reduce_state_update"]
 
 _RAW: dict[type, tuple[Any, Any]] = {}
-_ADDITIVE: dict[type, Any] = {}
+_ADDITIVE: dict[type, tuple[Any, Any] | None] = {}
 
 
 def _owner(cls: type, name: str) -> type | None:
@@ -46,14 +50,21 @@ def is_additive(cls: type) -> bool:
     return _additive_compute(cls) is not None
 
 
-def _additive_compute(cls: type) -> Any:
-    """The raw ``compute`` of an additive metric class, ``None`` for other classes (cached per class)."""
-    compute = _ADDITIVE.get(cls, False)
-    if compute is False:
-        contribution, update = _owner(cls, "_contribution"), _owner(cls, "update")
-        additive = contribution is not None and update is not None and issubclass(contribution, update)
-        compute = _ADDITIVE[cls] = _raw_methods(cls)[1] if additive else None
-    return compute
+def _additive_compute(cls: type) -> tuple[Any, Any] | None:
+    """``(raw compute, _contribution_value or None)`` of an additive metric class, ``None`` for others (cached).
+
+    ``_contribution_value`` is kept only when its class derives from the one that declares ``compute``.
+    """
+    if cls in _ADDITIVE:
+        return _ADDITIVE[cls]
+    contribution, update = _owner(cls, "_contribution"), _owner(cls, "update")
+    entry = None
+    if contribution is not None and update is not None and issubclass(contribution, update):
+        value_owner, compute_owner = _owner(cls, "_contribution_value"), _owner(cls, "compute")
+        direct = value_owner is not None and compute_owner is not None and issubclass(value_owner, compute_owner)
+        entry = (_raw_methods(cls)[1], cls._contribution_value if direct else None)  # type: ignore[attr-defined]
+    _ADDITIVE[cls] = entry
+    return entry
 
 
 def forward(metric: Metric, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -69,11 +80,10 @@ def forward(metric: Metric, args: tuple[Any, ...], kwargs: dict[str, Any]) -> An
         )
     if not d["dist_sync_on_step"]:
         if not d["compute_on_cpu"]:
-            compute = _ADDITIVE.get(type(metric), False)
-            if compute is False:
-                compute = _additive_compute(type(metric))
-            if compute is not None:
-                value = d["_forward_cache"] = forward_additive(metric, compute, args, kwargs)
+            cls = type(metric)
+            entry = _ADDITIVE[cls] if cls in _ADDITIVE else _additive_compute(cls)
+            if entry is not None:
+                value = d["_forward_cache"] = forward_additive(metric, entry, args, kwargs)
                 return value
         foldable = d.get("_foldable_cache")
         if foldable is None or foldable[0] is not d["_reductions"] or foldable[1] != len(d["_reductions"]):
@@ -85,11 +95,13 @@ def forward(metric: Metric, args: tuple[Any, ...], kwargs: dict[str, Any]) -> An
     return value
 
 
-def forward_additive(metric: Metric, compute: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+def forward_additive(metric: Metric, entry: tuple[Any, Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """``forward`` of an additive metric: the batch's contribution, its value, then the fold (module docstring).
 
-    The value is the raw ``compute`` run on the batch's states, swapped in for the accumulated ones and back.
+    The value is ``_contribution_value`` of the contribution when the class has one (``entry[1]``), else the raw
+    ``compute`` (``entry[0]``) run on the batch's states, swapped in for the accumulated ones and back.
     """
+    compute, value_of = entry
     d = metric.__dict__
     additive: Any = metric  # the three methods are declared by the metric class, not by Metric
     grad = _requires_grad(args, kwargs)
@@ -99,13 +111,16 @@ def forward_additive(metric: Metric, compute: Any, args: tuple[Any, ...], kwargs
         torch.set_grad_enabled(True)
     try:
         contribution = additive._contribution(*args, **kwargs)
-        batch = additive._contribution_states(contribution)
-        saved = {name: d[name] for name in batch}
-        d.update(batch)
-        try:
-            value = compute(metric)
-        finally:
-            d.update(saved)
+        if value_of is not None:
+            value = value_of(metric, contribution)
+        else:
+            batch = additive._contribution_states(contribution)
+            saved = {name: d[name] for name in batch}
+            d.update(batch)
+            try:
+                value = compute(metric)
+            finally:
+                d.update(saved)
     finally:
         if enable:
             torch.set_grad_enabled(False)

@@ -511,6 +511,45 @@ def test_a_subclass_overriding_update_leaves_the_additive_path():
     assert m.compute().item() == 4.0
 
 
+class DirectValue(Additive):
+    """Declares ``_contribution_value`` beside its own ``compute``: the batch value comes straight from it."""
+
+    def _contribution_value(self, contribution):
+        self.calls["value"] = self.calls.get("value", 0) + 1
+        return contribution[0] / contribution[1]
+
+    def compute(self):
+        self.calls["compute"] += 1
+        return self.total / self.count
+
+
+def test_an_additive_metric_with_a_contribution_value_swaps_no_state():
+    m = DirectValue()
+    m.update(torch.tensor([1.0]))
+    m._contribution_states = None  # never called on this path
+    assert m(torch.tensor([2.0, 4.0])).item() == 10.0
+    assert m.calls == {"contribution": 2, "compute": 0, "value": 1}
+    assert m.compute().item() == 7.0 and m.update_count == 2  # (1 + 4 + 16) / 3
+
+
+def test_a_subclass_overriding_compute_ignores_the_inherited_contribution_value():
+    class Halved(DirectValue):
+        def compute(self):
+            return self.total / self.count / 2
+
+    m = Halved()
+    assert m(torch.tensor([2.0, 4.0])).item() == 5.0  # its own compute, on the swapped-in batch states
+    assert "value" not in m.calls
+
+    class Redefined(Halved):  # declares a value again, below the compute it matches
+        def _contribution_value(self, contribution):
+            return contribution[0] / contribution[1] / 2
+
+    r = Redefined()
+    r._contribution_states = None
+    assert r(torch.tensor([2.0, 4.0])).item() == 5.0
+
+
 def test_additive_forward_carries_gradients_but_the_state_does_not():
     x = torch.tensor([1.0, 2.0], requires_grad=True)
     m = Additive()

@@ -35,12 +35,12 @@ FORMULAS = {"hits": _hits, "correct": _correct, "precision": _precision, "recall
 FORMULAS |= {"specificity": _specificity, "fbeta": _fbeta_half}
 
 
-def _counts(classes: int, seed: int) -> tuple[torch.Tensor, ...]:
+def _counts(classes: int, seed: int) -> torch.Tensor:
     g = torch.Generator().manual_seed(seed)
     stats = torch.randint(0, 6, (4, classes), generator=g)
     stats[:, 0] = 0  # a class that never occurs
     stats[0, 1] = stats[3, 1] = 0  # a class only ever predicted (tp + fn == 0 < fp)
-    return tuple(stats.unbind(0))
+    return stats
 
 
 @pytest.mark.parametrize("formula", sorted(FORMULAS))
@@ -51,8 +51,8 @@ def _counts(classes: int, seed: int) -> tuple[torch.Tensor, ...]:
 def test_host_and_tensor_paths_agree(monkeypatch, formula, average, multilabel, top_k, zero_division, complement):
     counts = _counts(7, seed=len(formula) + top_k)
     if average == "binary":
-        counts = tuple(c[2] for c in counts)  # 0-d counts
-    args = (FORMULAS[formula], *counts, average, multilabel, top_k, zero_division)
+        counts = counts[:, 2]  # (4,) counts
+    args = (FORMULAS[formula], counts, average, multilabel, top_k, zero_division)
     host = _reduce._scores(*args, complement=complement)
     monkeypatch.setattr(_reduce, "_HOST_MAX", -1)
     tensor = _reduce._scores(*args, complement=complement)
@@ -64,10 +64,10 @@ def test_host_and_tensor_paths_agree(monkeypatch, formula, average, multilabel, 
 
 
 def test_host_path_all_zero_counts():
-    zeros = tuple(torch.zeros(3, dtype=torch.long) for _ in range(4))
+    zeros = torch.zeros(4, 3, dtype=torch.long)
     for average in ("micro", "macro", "weighted"):
-        assert _reduce._scores(_hits, *zeros, average).item() == 0.0
-        assert _reduce._scores(_hits, *zeros, average, zero_division=1).item() == (0.0 if average != "micro" else 1.0)
+        assert _reduce._scores(_hits, zeros, average).item() == 0.0
+        assert _reduce._scores(_hits, zeros, average, zero_division=1).item() == (0.0 if average != "micro" else 1.0)
 
 
 def _sklearn_stats(preds: np.ndarray, target: np.ndarray, classes: int) -> np.ndarray:
@@ -108,6 +108,49 @@ def test_table_counting_rejects_out_of_range_targets(monkeypatch, classes, gathe
     with pytest.raises(ValueError, match=rf"`target` values must be in \[0, {classes - 1}\]"):
         metric.update(torch.randn(4, classes), target)
     assert metric.update_count == 0 and metric.tp.sum().item() == 0
+
+
+@pytest.mark.parametrize("preds_dtype", [torch.float32, torch.float64, torch.float16])
+@pytest.mark.parametrize("target_dtype", [torch.int64, torch.int32, torch.uint8])
+@pytest.mark.parametrize("n", [0, 1, 32, 300])
+def test_few_class_direct_path_matches_sklearn(monkeypatch, preds_dtype, target_dtype, n):
+    taken = []
+    direct = stat_scores_module._few_class_counts
+    monkeypatch.setattr(stat_scores_module, "_few_class_counts", lambda *a: taken.append(direct(*a)) or taken[-1])
+    g = torch.Generator().manual_seed(n)
+    logits = torch.randn(n, 6, generator=g).to(preds_dtype)
+    target = torch.randint(0, 6, (n,), generator=g).to(target_dtype)
+    if n:
+        expected = _sklearn_stats(logits.float().argmax(1).numpy(), target.long().numpy(), 6)
+    else:  # scikit-learn refuses empty inputs: every count is 0
+        expected = np.zeros((4, 6), dtype=np.int64)
+    got = multiclass_stat_scores(logits, target, 6, average=None)
+    assert taken and taken[-1] is not None  # the functional took the direct path
+    np.testing.assert_array_equal(got[:, :4].T.numpy(), expected)
+    metric = MulticlassAccuracy(6, average=None)
+    metric.update(logits.t().contiguous().t(), target)  # a non-contiguous layout counts the same
+    np.testing.assert_array_equal(torch.stack([metric.tp, metric.fp, metric.tn, metric.fn]).numpy(), expected)
+
+
+def test_few_class_direct_path_leaves_other_inputs_to_the_general_path():
+    few = stat_scores_module._few_class_counts
+    logits, target = torch.randn(8, 4), torch.randint(0, 4, (8,))
+    assert few(logits, target, 4) is not None
+    assert few(logits.argmax(1), target, 4) is None  # labels, not scores
+    assert few(logits, target.float(), 4) is None  # float target: the general path raises
+    assert few(logits, target[:7], 4) is None  # shape mismatch: the general path raises
+    assert few(logits[:, :3], target, 4) is None
+    assert few(logits.unsqueeze(-1), target.unsqueeze(-1), 4) is None  # (N, C, X)
+    assert few(torch.randn(2000, 4), torch.randint(0, 4, (2000,)), 4) is None  # too many rows: bincount
+    assert few(logits, torch.full((8,), 4), 4) is None  # out of range: the general path raises
+    assert few(logits, torch.full((8,), -1), 4) is None
+    assert few([[0.1]], target, 4) is None
+    assert not stat_scores_module.few_classes(4, 1, "global", 0)  # ignore_index takes the general path
+    assert not stat_scores_module.few_classes(4, 2, "global", None)
+    assert not stat_scores_module.few_classes(4, 1, "samplewise", None)
+    assert not stat_scores_module.few_classes(17, 1, "global", None)
+    assert not stat_scores_module.few_classes(True, 1, "global", None)
+    assert stat_scores_module.few_classes(16, 1, "global", None)
 
 
 def test_forward_of_a_subclass_overriding_update_runs_its_update():
@@ -167,3 +210,32 @@ def test_argmax_classes_is_argmax_with_ties_and_nan(shape):
     preds[::7, 1] = float("nan")  # NaN counts as the largest value, as in torch.argmax
     preds[::11] = float("-inf")
     assert torch.equal(argmax_classes(preds), preds.argmax(1))
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.float16])
+@pytest.mark.parametrize("special", [None, "nan", "-nan", "inf", "-inf-row", "signed-zeros", "tiny"])
+def test_argmax_classes_large_inputs(dtype, special):
+    """Large 2-D scores take the value-only path; every special value must still give ``torch.argmax``'s index."""
+    from calipers.functional.classification._inputs import argmax_classes
+
+    g = torch.Generator().manual_seed(2)
+    preds = torch.randint(-3, 4, (3000, 9), generator=g).to(dtype)  # many ties, zero maxima too
+    preds[::5] = torch.randn(600, 9, generator=g).to(dtype)
+    if special == "nan":
+        preds[17, 4] = float("nan")
+    elif special == "-nan":
+        preds[17, 4] = -float("nan")
+    elif special == "inf":
+        preds[17, 2] = preds[17, 6] = float("inf")
+    elif special == "-inf-row":
+        preds[17] = float("-inf")
+    elif special == "signed-zeros":  # -0.0 == +0.0: the first of them wins
+        preds[17] = -1.0
+        preds[17, 3], preds[17, 5] = -0.0, 0.0
+        preds[18] = -1.0
+        preds[18, 3], preds[18, 5] = 0.0, -0.0
+    elif special == "tiny":  # the smallest subnormal step below the maximum still differs from it
+        preds[17] = 1e-45 if dtype == torch.float32 else 0.0
+        preds[17, 6] = 2e-45 if dtype == torch.float32 else 0.0
+    assert torch.equal(argmax_classes(preds), preds.argmax(1))
+    assert torch.equal(argmax_classes(preds.t().contiguous().t()), preds.argmax(1))  # a non-contiguous layout

@@ -104,22 +104,45 @@ class StatScoresState(Metric):
     def _add_contribution(self, stats: Tensor) -> None:
         self._fold(stats)
 
-    def _final_state(self, dtype: torch.dtype | None = None) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-        """The four states (0-d for binary), per-sample lists concatenated (``(0, ...)`` before any update).
+    def _contribution_value(self, stats: Tensor) -> Any:
+        """The value of one batch's counts alone: :meth:`_compute_counts` of them, no state swapped in."""
+        if not self._samplewise:
+            shape = (4,) if self._size == (1,) else (4, *self._size)
+            if stats.shape != shape:
+                stats = stats.reshape(shape)
+        return self._compute_counts(stats)
 
-        With ``dtype``, they are converted to it together (one conversion of the shared buffer).
+    def compute(self) -> Any:
+        """The metric's value over every batch seen: :meth:`_compute_counts` of the accumulated counts."""
+        return self._compute_counts(self._final_counts())
+
+    def _compute_counts(self, counts: Tensor) -> Any:
+        """The value of stacked counts ``[tp, fp, tn, fn]`` shaped as :meth:`_final_counts` returns them.
+
+        Subclasses define it (``compute`` and the ``forward`` value both go through it), or override ``compute``.
         """
+        raise NotImplementedError(f"{type(self).__name__} defines neither `_compute_counts` nor `compute`.")
+
+    def _final_counts(self) -> Tensor:
+        """The stacked counts ``[tp, fp, tn, fn]``: ``(4,)`` binary, ``(4, C)``, or ``(4, N, ...)`` samplewise.
+
+        Global counts are the state buffer itself (no copy): callers must not write to it.
+        """
+        if not self._samplewise:
+            buf = self._stat_buffer()
+            return buf.reshape(4) if self._size == (1,) else buf
+        return torch.stack(self._final_state())
+
+    def _final_state(self) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """The four states (0-d for binary), per-sample lists concatenated (``(0, ...)`` before any update)."""
         d = self.__dict__
         if not self._samplewise:
             buf = self._stat_buffer()
             if self._size == (1,):  # binary: 0-d counts
-                buf = buf.reshape(4)
-            elif dtype is None:  # the rows themselves
-                _, tp, fp, tn, fn = d["_stat_buffer_cache"]
+                tp, fp, tn, fn = buf.reshape(4).unbind(0)
                 return tp, fp, tn, fn
-            if dtype is not None:
-                buf = buf.to(dtype)
-            return buf[0], buf[1], buf[2], buf[3]
+            _, tp, fp, tn, fn = d["_stat_buffer_cache"]  # the rows themselves
+            return tp, fp, tn, fn
         out = []
         for name in _STATS:
             value = d[name]
@@ -128,8 +151,6 @@ class StatScoresState(Metric):
                 out.append(torch.zeros(shape, dtype=torch.long, device=self.device))
             else:
                 out.append(dim_zero_cat(value))
-        if dtype is not None:
-            out = [o.to(dtype) for o in out]
         return out[0], out[1], out[2], out[3]
 
 

@@ -35,9 +35,9 @@ class BinaryAccuracy(BinaryStatScoresBase):
     plot_lower_bound = 0.0
     plot_upper_bound = 1.0
 
-    def compute(self) -> Tensor:
-        """Accuracy over every batch seen."""
-        return _accuracy_compute(*self._final_state(), "binary", "binary", dtype=self.dtype)
+    def _compute_counts(self, counts: Tensor) -> Tensor:
+        """Accuracy of the counts."""
+        return _accuracy_compute(counts, "binary", "binary", dtype=self.dtype)
 
 
 class MulticlassAccuracy(MulticlassStatScoresBase):
@@ -58,9 +58,9 @@ class MulticlassAccuracy(MulticlassStatScoresBase):
     plot_upper_bound = 1.0
     plot_legend_name = "Class"
 
-    def compute(self) -> Tensor:
-        """Accuracy over every batch seen."""
-        return _accuracy_compute(*self._final_state(), self.average, "multiclass", self.top_k, dtype=self.dtype)
+    def _compute_counts(self, counts: Tensor) -> Tensor:
+        """Accuracy of the counts."""
+        return _accuracy_compute(counts, self.average, "multiclass", self.top_k, dtype=self.dtype)
 
 
 class MultilabelAccuracy(MultilabelStatScoresBase):
@@ -81,9 +81,9 @@ class MultilabelAccuracy(MultilabelStatScoresBase):
     plot_upper_bound = 1.0
     plot_legend_name = "Label"
 
-    def compute(self) -> Tensor:
-        """Accuracy over every batch seen."""
-        return _accuracy_compute(*self._final_state(), self.average, "multilabel", dtype=self.dtype)
+    def _compute_counts(self, counts: Tensor) -> Tensor:
+        """Accuracy of the counts."""
+        return _accuracy_compute(counts, self.average, "multilabel", dtype=self.dtype)
 
 
 class Accuracy(TaskFacade):

@@ -61,10 +61,10 @@ class BinaryFBetaScore(BinaryStatScoresBase):
             _check_beta(type(self).__name__, beta)
         self.beta = beta
 
-    def compute(self) -> Tensor:
-        """The value over every batch seen."""
+    def _compute_counts(self, counts: Tensor) -> Tensor:
+        """The value of the counts."""
         return _fbeta_compute(
-            *self._final_state(),
+            counts,
             "binary",
             "binary",
             beta=self.beta,
@@ -117,10 +117,10 @@ class MulticlassFBetaScore(MulticlassStatScoresBase):
             _check_beta(type(self).__name__, beta)
         self.beta = beta
 
-    def compute(self) -> Tensor:
-        """The value over every batch seen."""
+    def _compute_counts(self, counts: Tensor) -> Tensor:
+        """The value of the counts."""
         return _fbeta_compute(
-            *self._final_state(),
+            counts,
             self.average,
             "multiclass",
             beta=self.beta,
@@ -173,10 +173,10 @@ class MultilabelFBetaScore(MultilabelStatScoresBase):
             _check_beta(type(self).__name__, beta)
         self.beta = beta
 
-    def compute(self) -> Tensor:
-        """The value over every batch seen."""
+    def _compute_counts(self, counts: Tensor) -> Tensor:
+        """The value of the counts."""
         return _fbeta_compute(
-            *self._final_state(),
+            counts,
             self.average,
             "multilabel",
             beta=self.beta,
@@ -254,9 +254,9 @@ class BinaryF1Score(BinaryStatScoresBase):
             threshold, multidim_average, ignore_index, validate_args, zero_division=zero_division, **kwargs
         )
 
-    def compute(self) -> Tensor:
-        """The value over every batch seen."""
-        return _f1_compute(*self._final_state(), "binary", "binary", zero_division=self.zero_division, dtype=self.dtype)
+    def _compute_counts(self, counts: Tensor) -> Tensor:
+        """The value of the counts."""
+        return _f1_compute(counts, "binary", "binary", zero_division=self.zero_division, dtype=self.dtype)
 
 
 class MulticlassF1Score(MulticlassStatScoresBase):
@@ -299,10 +299,10 @@ class MulticlassF1Score(MulticlassStatScoresBase):
             **kwargs,
         )
 
-    def compute(self) -> Tensor:
-        """The value over every batch seen."""
+    def _compute_counts(self, counts: Tensor) -> Tensor:
+        """The value of the counts."""
         return _f1_compute(
-            *self._final_state(),
+            counts,
             self.average,
             "multiclass",
             zero_division=self.zero_division,
@@ -350,10 +350,10 @@ class MultilabelF1Score(MultilabelStatScoresBase):
             **kwargs,
         )
 
-    def compute(self) -> Tensor:
-        """The value over every batch seen."""
+    def _compute_counts(self, counts: Tensor) -> Tensor:
+        """The value of the counts."""
         return _f1_compute(
-            *self._final_state(),
+            counts,
             self.average,
             "multilabel",
             zero_division=self.zero_division,

@@ -35,9 +35,9 @@ class BinaryHammingDistance(BinaryStatScoresBase):
     plot_lower_bound = 0.0
     plot_upper_bound = 1.0
 
-    def compute(self) -> Tensor:
-        """The value over every batch seen."""
-        return _hamming_distance_compute(*self._final_state(), "binary", "binary", dtype=self.dtype)
+    def _compute_counts(self, counts: Tensor) -> Tensor:
+        """The value of the counts."""
+        return _hamming_distance_compute(counts, "binary", "binary", dtype=self.dtype)
 
 
 class MulticlassHammingDistance(MulticlassStatScoresBase):
@@ -58,11 +58,9 @@ class MulticlassHammingDistance(MulticlassStatScoresBase):
     plot_upper_bound = 1.0
     plot_legend_name = "Class"
 
-    def compute(self) -> Tensor:
-        """The value over every batch seen."""
-        return _hamming_distance_compute(
-            *self._final_state(), self.average, "multiclass", top_k=self.top_k, dtype=self.dtype
-        )
+    def _compute_counts(self, counts: Tensor) -> Tensor:
+        """The value of the counts."""
+        return _hamming_distance_compute(counts, self.average, "multiclass", top_k=self.top_k, dtype=self.dtype)
 
 
 class MultilabelHammingDistance(MultilabelStatScoresBase):
@@ -83,9 +81,9 @@ class MultilabelHammingDistance(MultilabelStatScoresBase):
     plot_upper_bound = 1.0
     plot_legend_name = "Label"
 
-    def compute(self) -> Tensor:
-        """The value over every batch seen."""
-        return _hamming_distance_compute(*self._final_state(), self.average, "multilabel", dtype=self.dtype)
+    def _compute_counts(self, counts: Tensor) -> Tensor:
+        """The value of the counts."""
+        return _hamming_distance_compute(counts, self.average, "multilabel", dtype=self.dtype)
 
 
 class HammingDistance(TaskFacade):

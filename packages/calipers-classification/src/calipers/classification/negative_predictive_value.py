@@ -40,10 +40,10 @@ class BinaryNegativePredictiveValue(BinaryStatScoresBase):
     plot_lower_bound = 0.0
     plot_upper_bound = 1.0
 
-    def compute(self) -> Tensor:
-        """The value over every batch seen."""
+    def _compute_counts(self, counts: Tensor) -> Tensor:
+        """The value of the counts."""
         return _negative_predictive_value_compute(
-            *self._final_state(), "binary", "binary", zero_division=self.zero_division, dtype=self.dtype
+            counts, "binary", "binary", zero_division=self.zero_division, dtype=self.dtype
         )
 
 
@@ -65,10 +65,10 @@ class MulticlassNegativePredictiveValue(MulticlassStatScoresBase):
     plot_upper_bound = 1.0
     plot_legend_name = "Class"
 
-    def compute(self) -> Tensor:
-        """The value over every batch seen."""
+    def _compute_counts(self, counts: Tensor) -> Tensor:
+        """The value of the counts."""
         return _negative_predictive_value_compute(
-            *self._final_state(),
+            counts,
             self.average,
             "multiclass",
             top_k=self.top_k,
@@ -95,10 +95,10 @@ class MultilabelNegativePredictiveValue(MultilabelStatScoresBase):
     plot_upper_bound = 1.0
     plot_legend_name = "Label"
 
-    def compute(self) -> Tensor:
-        """The value over every batch seen."""
+    def _compute_counts(self, counts: Tensor) -> Tensor:
+        """The value of the counts."""
         return _negative_predictive_value_compute(
-            *self._final_state(),
+            counts,
             self.average,
             "multilabel",
             zero_division=self.zero_division,

@@ -44,11 +44,9 @@ class BinaryPrecision(BinaryStatScoresBase):
     plot_lower_bound = 0.0
     plot_upper_bound = 1.0
 
-    def compute(self) -> Tensor:
-        """The value over every batch seen."""
-        return _precision_compute(
-            *self._final_state(), "binary", "binary", zero_division=self.zero_division, dtype=self.dtype
-        )
+    def _compute_counts(self, counts: Tensor) -> Tensor:
+        """The value of the counts."""
+        return _precision_compute(counts, "binary", "binary", zero_division=self.zero_division, dtype=self.dtype)
 
 
 class MulticlassPrecision(MulticlassStatScoresBase):
@@ -69,10 +67,10 @@ class MulticlassPrecision(MulticlassStatScoresBase):
     plot_upper_bound = 1.0
     plot_legend_name = "Class"
 
-    def compute(self) -> Tensor:
-        """The value over every batch seen."""
+    def _compute_counts(self, counts: Tensor) -> Tensor:
+        """The value of the counts."""
         return _precision_compute(
-            *self._final_state(),
+            counts,
             self.average,
             "multiclass",
             top_k=self.top_k,
@@ -99,10 +97,10 @@ class MultilabelPrecision(MultilabelStatScoresBase):
     plot_upper_bound = 1.0
     plot_legend_name = "Label"
 
-    def compute(self) -> Tensor:
-        """The value over every batch seen."""
+    def _compute_counts(self, counts: Tensor) -> Tensor:
+        """The value of the counts."""
         return _precision_compute(
-            *self._final_state(),
+            counts,
             self.average,
             "multilabel",
             zero_division=self.zero_division,
@@ -164,11 +162,9 @@ class BinaryRecall(BinaryStatScoresBase):
     plot_lower_bound = 0.0
     plot_upper_bound = 1.0
 
-    def compute(self) -> Tensor:
-        """The value over every batch seen."""
-        return _recall_compute(
-            *self._final_state(), "binary", "binary", zero_division=self.zero_division, dtype=self.dtype
-        )
+    def _compute_counts(self, counts: Tensor) -> Tensor:
+        """The value of the counts."""
+        return _recall_compute(counts, "binary", "binary", zero_division=self.zero_division, dtype=self.dtype)
 
 
 class MulticlassRecall(MulticlassStatScoresBase):
@@ -189,10 +185,10 @@ class MulticlassRecall(MulticlassStatScoresBase):
     plot_upper_bound = 1.0
     plot_legend_name = "Class"
 
-    def compute(self) -> Tensor:
-        """The value over every batch seen."""
+    def _compute_counts(self, counts: Tensor) -> Tensor:
+        """The value of the counts."""
         return _recall_compute(
-            *self._final_state(),
+            counts,
             self.average,
             "multiclass",
             top_k=self.top_k,
@@ -219,10 +215,10 @@ class MultilabelRecall(MultilabelStatScoresBase):
     plot_upper_bound = 1.0
     plot_legend_name = "Label"
 
-    def compute(self) -> Tensor:
-        """The value over every batch seen."""
+    def _compute_counts(self, counts: Tensor) -> Tensor:
+        """The value of the counts."""
         return _recall_compute(
-            *self._final_state(),
+            counts,
             self.average,
             "multilabel",
             zero_division=self.zero_division,

@@ -35,9 +35,9 @@ class BinarySpecificity(BinaryStatScoresBase):
     plot_lower_bound = 0.0
     plot_upper_bound = 1.0
 
-    def compute(self) -> Tensor:
-        """The value over every batch seen."""
-        return _specificity_compute(*self._final_state(), "binary", "binary", dtype=self.dtype)
+    def _compute_counts(self, counts: Tensor) -> Tensor:
+        """The value of the counts."""
+        return _specificity_compute(counts, "binary", "binary", dtype=self.dtype)
 
 
 class MulticlassSpecificity(MulticlassStatScoresBase):
@@ -58,9 +58,9 @@ class MulticlassSpecificity(MulticlassStatScoresBase):
     plot_upper_bound = 1.0
     plot_legend_name = "Class"
 
-    def compute(self) -> Tensor:
-        """The value over every batch seen."""
-        return _specificity_compute(*self._final_state(), self.average, "multiclass", dtype=self.dtype)
+    def _compute_counts(self, counts: Tensor) -> Tensor:
+        """The value of the counts."""
+        return _specificity_compute(counts, self.average, "multiclass", dtype=self.dtype)
 
 
 class MultilabelSpecificity(MultilabelStatScoresBase):
@@ -81,9 +81,9 @@ class MultilabelSpecificity(MultilabelStatScoresBase):
     plot_upper_bound = 1.0
     plot_legend_name = "Label"
 
-    def compute(self) -> Tensor:
-        """The value over every batch seen."""
-        return _specificity_compute(*self._final_state(), self.average, "multilabel", dtype=self.dtype)
+    def _compute_counts(self, counts: Tensor) -> Tensor:
+        """The value of the counts."""
+        return _specificity_compute(counts, self.average, "multilabel", dtype=self.dtype)
 
 
 class Specificity(TaskFacade):

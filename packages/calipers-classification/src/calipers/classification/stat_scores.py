@@ -18,6 +18,7 @@ from calipers.functional.classification.stat_scores import (
     _binary_counts,
     _binary_stat_scores_arg_validation,
     _binary_stat_scores_update,
+    _few_class_counts,
     _multiclass_counts,
     _multiclass_stat_scores_arg_validation,
     _multiclass_stat_scores_update,
@@ -25,6 +26,7 @@ from calipers.functional.classification.stat_scores import (
     _multilabel_stat_scores_arg_validation,
     _multilabel_stat_scores_update,
     _stat_scores_compute,
+    few_classes,
 )
 
 __all__ = ["BinaryStatScores", "MulticlassStatScores", "MultilabelStatScores", "StatScores"]
@@ -131,6 +133,7 @@ class MulticlassStatScoresBase(StatScoresState):
         self.ignore_index = ignore_index
         self.validate_args = validate_args
         self.zero_division = zero_division
+        self._few_classes = few_classes(num_classes, top_k, multidim_average, ignore_index)
         self._declare_stat_states(num_classes or 1, multidim_average == "samplewise")
 
     def update(self, preds: Tensor, target: Tensor) -> None:
@@ -139,6 +142,10 @@ class MulticlassStatScoresBase(StatScoresState):
 
     def _contribution(self, preds: Tensor, target: Tensor) -> Tensor:
         d = self.__dict__
+        if d["_few_classes"]:  # the direct path of small batches over few classes
+            stats = _few_class_counts(preds, target, d["num_classes"])
+            if stats is not None:
+                return stats
         return _multiclass_counts(
             type(self).__name__,
             preds,
@@ -239,9 +246,9 @@ class BinaryStatScores(BinaryStatScoresBase):
         tensor([1, 1, 1, 1, 2])
     """
 
-    def compute(self) -> Tensor:
+    def _compute_counts(self, counts: Tensor) -> Tensor:
         """The stacked statistics."""
-        return _stat_scores_compute(*self._final_state(), average="binary", multidim_average=self.multidim_average)
+        return _stat_scores_compute(counts, average="binary", multidim_average=self.multidim_average)
 
 
 class MulticlassStatScores(MulticlassStatScoresBase):
@@ -257,9 +264,9 @@ class MulticlassStatScores(MulticlassStatScoresBase):
         tensor([3, 1, 7, 1, 4])
     """
 
-    def compute(self) -> Tensor:
+    def _compute_counts(self, counts: Tensor) -> Tensor:
         """The stacked statistics, averaged by ``average``."""
-        return _stat_scores_compute(*self._final_state(), average=self.average, multidim_average=self.multidim_average)
+        return _stat_scores_compute(counts, average=self.average, multidim_average=self.multidim_average)
 
 
 class MultilabelStatScores(MultilabelStatScoresBase):
@@ -275,9 +282,9 @@ class MultilabelStatScores(MultilabelStatScoresBase):
         tensor([2, 1, 1, 0, 2])
     """
 
-    def compute(self) -> Tensor:
+    def _compute_counts(self, counts: Tensor) -> Tensor:
         """The stacked statistics, averaged by ``average``."""
-        return _stat_scores_compute(*self._final_state(), average=self.average, multidim_average=self.multidim_average)
+        return _stat_scores_compute(counts, average=self.average, multidim_average=self.multidim_average)
 
 
 class StatScores(TaskFacade):

@@ -75,10 +75,7 @@ def _average_scores(
 
 def _scores(
     formula: Formula,
-    tp: Tensor,
-    fp: Tensor,
-    tn: Tensor,
-    fn: Tensor,
+    counts: Tensor,
     average: Any,
     multilabel: bool = False,
     top_k: int = 1,
@@ -86,15 +83,14 @@ def _scores(
     dtype: torch.dtype | None = None,
     complement: bool = False,
 ) -> Tensor:
-    """``formula``'s ratio of the counts (class dimension last), reduced by ``average``.
+    """``formula``'s ratio of the stacked counts ``[tp, fp, tn, fn]`` ``(4, ...)`` (class dimension last), reduced.
 
     ``average="binary"`` takes the counts as they are, ``"micro"`` the ratio of the counts summed over the classes,
     the others reduce the per-class ratios with :func:`_average_scores`. ``complement`` scores ``1 - ratio``.
     """
-    if tp.device.type == "cpu" and tp.ndim == (0 if average == "binary" else 1) and tp.numel() <= _HOST_MAX:
-        return _host_scores(formula, tp, fp, tn, fn, average, multilabel, top_k, zero_division, dtype, complement)
-    if dtype is not None and not tp.is_floating_point():  # integer counts: compute in ``dtype`` throughout
-        tp, fp, tn, fn = _split(torch.stack([tp, fp, tn, fn]), dtype)
+    if counts.is_cpu and counts.ndim == (1 if average == "binary" else 2) and counts.shape[-1] <= _HOST_MAX:
+        return _host_scores(formula, counts, average, multilabel, top_k, zero_division, dtype, complement)
+    tp, fp, tn, fn = _split(counts, dtype if dtype is not None and not counts.is_floating_point() else None)
     if average == "micro":
         tp, fp, tn, fn = _sum_classes(tp, fp, tn, fn)
     score = _ratio(*formula(tp, fp, tn, fn), zero_division, dtype)
@@ -107,10 +103,7 @@ def _scores(
 
 def _host_scores(
     formula: Formula,
-    tp: Tensor,
-    fp: Tensor,
-    tn: Tensor,
-    fn: Tensor,
+    counts: Tensor,
     average: Any,
     multilabel: bool,
     top_k: int,
@@ -119,20 +112,19 @@ def _host_scores(
     complement: bool,
 ) -> Tensor:
     """:func:`_scores` of small CPU counts, in Python floats (same rules, see the module docstring)."""
-    out_dtype = dtype or (tp.dtype if tp.is_floating_point() else torch.get_default_dtype())
+    out_dtype = dtype or (counts.dtype if counts.is_floating_point() else torch.get_default_dtype())
     zd = float(zero_division)
-
-    def ratio(a: Any, b: Any, c: Any, d: Any) -> float:
-        num, den = formula(a, b, c, d)
+    tps, fps, tns, fns = counts.tolist()
+    if average == "binary" or average == "micro":
+        if average == "micro":
+            tps, fps, tns, fns = sum(tps), sum(fps), sum(tns), sum(fns)
+        num, den = formula(tps, fps, tns, fns)
         value = num / den if den else zd
-        return 1.0 - value if complement else value
-
-    if average == "binary":
-        return torch.tensor(ratio(tp.item(), fp.item(), tn.item(), fn.item()), dtype=out_dtype)
-    tps, fps, tns, fns = tp.tolist(), fp.tolist(), tn.tolist(), fn.tolist()
-    if average == "micro":
-        return torch.tensor(ratio(sum(tps), sum(fps), sum(tns), sum(fns)), dtype=out_dtype)
-    scores = [ratio(a, b, c, d) for a, b, c, d in zip(tps, fps, tns, fns)]
+        return torch.scalar_tensor(1.0 - value if complement else value, dtype=out_dtype)
+    ratios = [formula(a, b, c, d) for a, b, c, d in zip(tps, fps, tns, fns)]
+    scores = [num / den if den else zd for num, den in ratios]
+    if complement:
+        scores = [1.0 - v for v in scores]
     if average is None or average == "none":
         return torch.tensor(scores, dtype=out_dtype)
     if average == "weighted":
@@ -147,4 +139,4 @@ def _host_scores(
         else:
             kept = [s for s, a, b, d in zip(scores, tps, fps, fns) if a + b + d > 0]
         value = sum(kept) / len(kept) if kept else 0.0
-    return torch.tensor(value, dtype=out_dtype)
+    return torch.scalar_tensor(value, dtype=out_dtype)

@@ -13,7 +13,7 @@ import torch
 from torch import Tensor
 
 from calipers.functional.classification._inputs import check_task
-from calipers.functional.classification._reduce import _scores, _split
+from calipers.functional.classification._reduce import _scores
 from calipers.functional.classification.stat_scores import (
     Average,
     MultidimAverage,
@@ -26,19 +26,16 @@ __all__ = ["accuracy", "binary_accuracy", "multiclass_accuracy", "multilabel_acc
 
 
 def _accuracy_compute(
-    tp: Tensor,
-    fp: Tensor,
-    tn: Tensor,
-    fn: Tensor,
+    counts: Tensor,
     average: Any,
     task: str,
     top_k: int = 1,
     dtype: torch.dtype | None = None,
 ) -> Tensor:
-    """Accuracy from the stat scores (class dimension last; ``average="binary"`` for binary counts)."""
+    """Accuracy from the stacked stat scores ``(4, ...)`` (class dimension last; ``"binary"`` for binary counts)."""
     multilabel = task == "multilabel"
     formula = _correct if multilabel or average == "binary" else _hits
-    return _scores(formula, tp, fp, tn, fn, average, multilabel, top_k, dtype=dtype)
+    return _scores(formula, counts, average, multilabel, top_k, dtype=dtype)
 
 
 def _correct(tp: Any, fp: Any, tn: Any, fn: Any) -> tuple[Any, Any]:
@@ -77,7 +74,7 @@ def binary_accuracy(
         tensor(0.5000)
     """
     counts = _binary_counts("binary_accuracy", preds, target, threshold, multidim_average, ignore_index, validate_args)
-    return _accuracy_compute(*_split(counts), "binary", "binary")
+    return _accuracy_compute(counts, "binary", "binary")
 
 
 def multiclass_accuracy(
@@ -122,7 +119,7 @@ def multiclass_accuracy(
         ignore_index,
         validate_args,
     )
-    return _accuracy_compute(*_split(counts), average, "multiclass", top_k)
+    return _accuracy_compute(counts, average, "multiclass", top_k)
 
 
 def multilabel_accuracy(
@@ -168,7 +165,7 @@ def multilabel_accuracy(
         ignore_index,
         validate_args,
     )
-    return _accuracy_compute(*_split(counts), average, "multilabel")
+    return _accuracy_compute(counts, average, "multilabel")
 
 
 def accuracy(

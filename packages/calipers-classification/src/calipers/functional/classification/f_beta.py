@@ -14,7 +14,7 @@ import torch
 from torch import Tensor
 
 from calipers.functional.classification._inputs import check_task
-from calipers.functional.classification._reduce import _scores, _split
+from calipers.functional.classification._reduce import _scores
 from calipers.functional.classification.stat_scores import (
     Average,
     MultidimAverage,
@@ -42,28 +42,25 @@ def _check_beta(name: str, beta: Any) -> None:
 
 
 def _fbeta_compute(
-    tp: Tensor,
-    fp: Tensor,
-    tn: Tensor,
-    fn: Tensor,
+    counts: Tensor,
     average: Any,
     task: str,
     beta: float = 1.0,
     zero_division: float = 0,
     dtype: torch.dtype | None = None,
 ) -> Tensor:
-    """F-beta from the stat scores: (1 + b^2) tp / ((1 + b^2) tp + b^2 fn + fp)."""
+    """F-beta from the stacked stat scores ``(4, ...)``: (1 + b^2) tp / ((1 + b^2) tp + b^2 fn + fp)."""
     b2 = beta**2
 
     def formula(tp: Any, fp: Any, tn: Any, fn: Any) -> tuple[Any, Any]:
         return (1 + b2) * tp, (1 + b2) * tp + b2 * fn + fp
 
-    return _scores(formula, tp, fp, tn, fn, average, task == "multilabel", 1, zero_division, dtype)
+    return _scores(formula, counts, average, task == "multilabel", 1, zero_division, dtype)
 
 
-def _f1_compute(tp: Tensor, fp: Tensor, tn: Tensor, fn: Tensor, average: Any, task: str, **kwargs: Any) -> Tensor:
+def _f1_compute(counts: Tensor, average: Any, task: str, **kwargs: Any) -> Tensor:
     """F1 from the stat scores (F-beta with beta = 1)."""
-    return _fbeta_compute(tp, fp, tn, fn, average, task, beta=1.0, **kwargs)
+    return _fbeta_compute(counts, average, task, beta=1.0, **kwargs)
 
 
 def binary_fbeta_score(
@@ -102,7 +99,7 @@ def binary_fbeta_score(
     counts = _binary_counts(
         "binary_fbeta_score", preds, target, threshold, multidim_average, ignore_index, validate_args, zero_division
     )
-    return _fbeta_compute(*_split(counts), "binary", "binary", beta=beta, zero_division=zero_division)
+    return _fbeta_compute(counts, "binary", "binary", beta=beta, zero_division=zero_division)
 
 
 def multiclass_fbeta_score(
@@ -155,7 +152,7 @@ def multiclass_fbeta_score(
         validate_args,
         zero_division,
     )
-    return _fbeta_compute(*_split(counts), average, "multiclass", beta=beta, zero_division=zero_division)
+    return _fbeta_compute(counts, average, "multiclass", beta=beta, zero_division=zero_division)
 
 
 def multilabel_fbeta_score(
@@ -208,7 +205,7 @@ def multilabel_fbeta_score(
         validate_args,
         zero_division,
     )
-    return _fbeta_compute(*_split(counts), average, "multilabel", beta=beta, zero_division=zero_division)
+    return _fbeta_compute(counts, average, "multilabel", beta=beta, zero_division=zero_division)
 
 
 def fbeta_score(
@@ -298,7 +295,7 @@ def binary_f1_score(
     counts = _binary_counts(
         "binary_f1_score", preds, target, threshold, multidim_average, ignore_index, validate_args, zero_division
     )
-    return _f1_compute(*_split(counts), "binary", "binary", zero_division=zero_division)
+    return _f1_compute(counts, "binary", "binary", zero_division=zero_division)
 
 
 def multiclass_f1_score(
@@ -346,7 +343,7 @@ def multiclass_f1_score(
         validate_args,
         zero_division,
     )
-    return _f1_compute(*_split(counts), average, "multiclass", zero_division=zero_division)
+    return _f1_compute(counts, average, "multiclass", zero_division=zero_division)
 
 
 def multilabel_f1_score(
@@ -395,7 +392,7 @@ def multilabel_f1_score(
         validate_args,
         zero_division,
     )
-    return _f1_compute(*_split(counts), average, "multilabel", zero_division=zero_division)
+    return _f1_compute(counts, average, "multilabel", zero_division=zero_division)
 
 
 def f1_score(

@@ -11,7 +11,7 @@ import torch
 from torch import Tensor
 
 from calipers.functional.classification._inputs import check_task
-from calipers.functional.classification._reduce import _scores, _split
+from calipers.functional.classification._reduce import _scores
 from calipers.functional.classification.accuracy import _correct, _hits
 from calipers.functional.classification.stat_scores import (
     Average,
@@ -25,20 +25,17 @@ __all__ = ["binary_hamming_distance", "hamming_distance", "multiclass_hamming_di
 
 
 def _hamming_distance_compute(
-    tp: Tensor,
-    fp: Tensor,
-    tn: Tensor,
-    fn: Tensor,
+    counts: Tensor,
     average: Any,
     task: str,
     top_k: int = 1,
     dtype: torch.dtype | None = None,
 ) -> Tensor:
-    """Hamming distance from the stat scores: 1 - accuracy (per class for multiclass: 1 - tp / (tp + fn))."""
+    """Hamming distance of stacked stat scores ``(4, ...)``: 1 - accuracy (per class, multiclass: 1 - tp/(tp + fn))."""
     multilabel = task == "multilabel"
     formula = _correct if multilabel or average == "binary" else _hits
     # TorchMetrics applies the top_k=1 rule of "macro" here whatever top_k is.
-    return _scores(formula, tp, fp, tn, fn, average, multilabel, dtype=dtype, complement=True)
+    return _scores(formula, counts, average, multilabel, dtype=dtype, complement=True)
 
 
 def binary_hamming_distance(
@@ -71,7 +68,7 @@ def binary_hamming_distance(
     counts = _binary_counts(
         "binary_hamming_distance", preds, target, threshold, multidim_average, ignore_index, validate_args, 0
     )
-    return _hamming_distance_compute(*_split(counts), "binary", "binary")
+    return _hamming_distance_compute(counts, "binary", "binary")
 
 
 def multiclass_hamming_distance(
@@ -117,7 +114,7 @@ def multiclass_hamming_distance(
         validate_args,
         0,
     )
-    return _hamming_distance_compute(*_split(counts), average, "multiclass", top_k=top_k)
+    return _hamming_distance_compute(counts, average, "multiclass", top_k=top_k)
 
 
 def multilabel_hamming_distance(
@@ -164,7 +161,7 @@ def multilabel_hamming_distance(
         validate_args,
         0,
     )
-    return _hamming_distance_compute(*_split(counts), average, "multilabel")
+    return _hamming_distance_compute(counts, average, "multilabel")
 
 
 def hamming_distance(

@@ -14,7 +14,7 @@ import torch
 from torch import Tensor
 
 from calipers.functional.classification._inputs import check_task
-from calipers.functional.classification._reduce import _scores, _split
+from calipers.functional.classification._reduce import _scores
 from calipers.functional.classification.stat_scores import (
     Average,
     MultidimAverage,
@@ -32,18 +32,15 @@ __all__ = [
 
 
 def _negative_predictive_value_compute(
-    tp: Tensor,
-    fp: Tensor,
-    tn: Tensor,
-    fn: Tensor,
+    counts: Tensor,
     average: Any,
     task: str,
     top_k: int = 1,
     zero_division: float = 0,
     dtype: torch.dtype | None = None,
 ) -> Tensor:
-    """Negative predictive value from the stat scores: tn / (tn + fn)."""
-    return _scores(_npv, tp, fp, tn, fn, average, task == "multilabel", top_k, zero_division, dtype)
+    """Negative predictive value from the stacked stat scores ``(4, ...)``: tn / (tn + fn)."""
+    return _scores(_npv, counts, average, task == "multilabel", top_k, zero_division, dtype)
 
 
 def _npv(tp: Any, fp: Any, tn: Any, fn: Any) -> tuple[Any, Any]:
@@ -89,7 +86,7 @@ def binary_negative_predictive_value(
         validate_args,
         zero_division,
     )
-    return _negative_predictive_value_compute(*_split(counts), "binary", "binary", zero_division=zero_division)
+    return _negative_predictive_value_compute(counts, "binary", "binary", zero_division=zero_division)
 
 
 def multiclass_negative_predictive_value(
@@ -138,9 +135,7 @@ def multiclass_negative_predictive_value(
         validate_args,
         zero_division,
     )
-    return _negative_predictive_value_compute(
-        *_split(counts), average, "multiclass", top_k=top_k, zero_division=zero_division
-    )
+    return _negative_predictive_value_compute(counts, average, "multiclass", top_k=top_k, zero_division=zero_division)
 
 
 def multilabel_negative_predictive_value(
@@ -189,7 +184,7 @@ def multilabel_negative_predictive_value(
         validate_args,
         zero_division,
     )
-    return _negative_predictive_value_compute(*_split(counts), average, "multilabel", zero_division=zero_division)
+    return _negative_predictive_value_compute(counts, average, "multilabel", zero_division=zero_division)
 
 
 def negative_predictive_value(

@@ -14,7 +14,7 @@ import torch
 from torch import Tensor
 
 from calipers.functional.classification._inputs import check_task
-from calipers.functional.classification._reduce import _scores, _split
+from calipers.functional.classification._reduce import _scores
 from calipers.functional.classification.stat_scores import (
     Average,
     MultidimAverage,
@@ -37,19 +37,16 @@ __all__ = [
 
 def _precision_recall_compute(
     stat: str,
-    tp: Tensor,
-    fp: Tensor,
-    tn: Tensor,
-    fn: Tensor,
+    counts: Tensor,
     average: Any,
     task: str,
     top_k: int = 1,
     zero_division: float = 0,
     dtype: torch.dtype | None = None,
 ) -> Tensor:
-    """Precision (``stat="precision"``: tp / (tp + fp)) or recall (tp / (tp + fn)) from the stat scores."""
+    """Precision (``stat="precision"``: tp / (tp + fp)) or recall (tp / (tp + fn)) of stacked stat scores (4, ...)."""
     formula = _precision if stat == "precision" else _recall
-    return _scores(formula, tp, fp, tn, fn, average, task == "multilabel", top_k, zero_division, dtype)
+    return _scores(formula, counts, average, task == "multilabel", top_k, zero_division, dtype)
 
 
 def _precision(tp: Any, fp: Any, tn: Any, fn: Any) -> tuple[Any, Any]:
@@ -60,16 +57,14 @@ def _recall(tp: Any, fp: Any, tn: Any, fn: Any) -> tuple[Any, Any]:
     return tp, tp + fn
 
 
-def _precision_compute(
-    tp: Tensor, fp: Tensor, tn: Tensor, fn: Tensor, average: Any, task: str, **kwargs: Any
-) -> Tensor:
+def _precision_compute(counts: Tensor, average: Any, task: str, **kwargs: Any) -> Tensor:
     """Precision from the stat scores (see :func:`_precision_recall_compute`)."""
-    return _precision_recall_compute("precision", tp, fp, tn, fn, average, task, **kwargs)
+    return _precision_recall_compute("precision", counts, average, task, **kwargs)
 
 
-def _recall_compute(tp: Tensor, fp: Tensor, tn: Tensor, fn: Tensor, average: Any, task: str, **kwargs: Any) -> Tensor:
+def _recall_compute(counts: Tensor, average: Any, task: str, **kwargs: Any) -> Tensor:
     """Recall from the stat scores (see :func:`_precision_recall_compute`)."""
-    return _precision_recall_compute("recall", tp, fp, tn, fn, average, task, **kwargs)
+    return _precision_recall_compute("recall", counts, average, task, **kwargs)
 
 
 def binary_precision(
@@ -104,7 +99,7 @@ def binary_precision(
     counts = _binary_counts(
         "binary_precision", preds, target, threshold, multidim_average, ignore_index, validate_args, zero_division
     )
-    return _precision_compute(*_split(counts), "binary", "binary", zero_division=zero_division)
+    return _precision_compute(counts, "binary", "binary", zero_division=zero_division)
 
 
 def multiclass_precision(
@@ -152,7 +147,7 @@ def multiclass_precision(
         validate_args,
         zero_division,
     )
-    return _precision_compute(*_split(counts), average, "multiclass", top_k=top_k, zero_division=zero_division)
+    return _precision_compute(counts, average, "multiclass", top_k=top_k, zero_division=zero_division)
 
 
 def multilabel_precision(
@@ -201,7 +196,7 @@ def multilabel_precision(
         validate_args,
         zero_division,
     )
-    return _precision_compute(*_split(counts), average, "multilabel", zero_division=zero_division)
+    return _precision_compute(counts, average, "multilabel", zero_division=zero_division)
 
 
 def precision(
@@ -286,7 +281,7 @@ def binary_recall(
     counts = _binary_counts(
         "binary_recall", preds, target, threshold, multidim_average, ignore_index, validate_args, zero_division
     )
-    return _recall_compute(*_split(counts), "binary", "binary", zero_division=zero_division)
+    return _recall_compute(counts, "binary", "binary", zero_division=zero_division)
 
 
 def multiclass_recall(
@@ -334,7 +329,7 @@ def multiclass_recall(
         validate_args,
         zero_division,
     )
-    return _recall_compute(*_split(counts), average, "multiclass", top_k=top_k, zero_division=zero_division)
+    return _recall_compute(counts, average, "multiclass", top_k=top_k, zero_division=zero_division)
 
 
 def multilabel_recall(
@@ -383,7 +378,7 @@ def multilabel_recall(
         validate_args,
         zero_division,
     )
-    return _recall_compute(*_split(counts), average, "multilabel", zero_division=zero_division)
+    return _recall_compute(counts, average, "multilabel", zero_division=zero_division)
 
 
 def recall(

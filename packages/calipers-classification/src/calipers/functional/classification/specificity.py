@@ -13,7 +13,7 @@ import torch
 from torch import Tensor
 
 from calipers.functional.classification._inputs import check_task
-from calipers.functional.classification._reduce import _scores, _split
+from calipers.functional.classification._reduce import _scores
 from calipers.functional.classification.stat_scores import (
     Average,
     MultidimAverage,
@@ -26,16 +26,13 @@ __all__ = ["binary_specificity", "multiclass_specificity", "multilabel_specifici
 
 
 def _specificity_compute(
-    tp: Tensor,
-    fp: Tensor,
-    tn: Tensor,
-    fn: Tensor,
+    counts: Tensor,
     average: Any,
     task: str,
     dtype: torch.dtype | None = None,
 ) -> Tensor:
-    """Specificity from the stat scores: tn / (tn + fp)."""
-    return _scores(_specificity, tp, fp, tn, fn, average, task == "multilabel", dtype=dtype)
+    """Specificity from the stacked stat scores ``(4, ...)``: tn / (tn + fp)."""
+    return _scores(_specificity, counts, average, task == "multilabel", dtype=dtype)
 
 
 def _specificity(tp: Any, fp: Any, tn: Any, fn: Any) -> tuple[Any, Any]:
@@ -72,7 +69,7 @@ def binary_specificity(
     counts = _binary_counts(
         "binary_specificity", preds, target, threshold, multidim_average, ignore_index, validate_args, 0
     )
-    return _specificity_compute(*_split(counts), "binary", "binary")
+    return _specificity_compute(counts, "binary", "binary")
 
 
 def multiclass_specificity(
@@ -118,7 +115,7 @@ def multiclass_specificity(
         validate_args,
         0,
     )
-    return _specificity_compute(*_split(counts), average, "multiclass")
+    return _specificity_compute(counts, average, "multiclass")
 
 
 def multilabel_specificity(
@@ -165,7 +162,7 @@ def multilabel_specificity(
         validate_args,
         0,
     )
-    return _specificity_compute(*_split(counts), average, "multilabel")
+    return _specificity_compute(counts, average, "multilabel")
 
 
 def specificity(

@@ -183,6 +183,47 @@ def _small_table(num_classes: int, device: torch.device) -> Tensor:
     return table.reshape(c * c, 4, c).to(device)
 
 
+_CPU = torch.device("cpu")
+_CPU_TABLES: dict[int, Tensor] = {}
+
+
+def _few_class_counts(preds: Any, target: Any, num_classes: int) -> Tensor | None:
+    """Global top-1 stats ``(4, C)`` of ``(N, C)`` float scores and ``(N,)`` integer labels on the CPU, by table lookup.
+
+    The direct path of small batches over few classes (:data:`_SMALL_CLASSES`, at most :data:`_GATHER_MAX` table
+    entries), without ``ignore_index``: each sample's code ``target * C + argmax`` gathers its row of
+    :func:`_small_table`. Inputs of any other kind, and invalid ones (a target out of range makes the gather fail),
+    return ``None``: the general path then counts them, or raises its error.
+    """
+    if not (
+        type(preds) is Tensor
+        and type(target) is Tensor
+        and preds.is_cpu
+        and target.is_cpu
+        and preds.is_floating_point()
+        and not (target.is_floating_point() or target.is_complex())
+    ):
+        return None
+    shape, target_shape = preds.shape, target.shape
+    if not (
+        len(shape) == 2
+        and len(target_shape) == 1
+        and shape[1] == num_classes
+        and shape[0] == target_shape[0]
+        and shape[0] * 4 * num_classes <= _GATHER_MAX
+    ):
+        return None
+    table = _CPU_TABLES.get(num_classes)
+    if table is None:
+        table = _CPU_TABLES[num_classes] = _small_table(num_classes, _CPU)
+    try:
+        index = preds.argmax(1)
+        index.add_(target, alpha=num_classes)
+        return table.index_select(0, index).sum(0)
+    except (IndexError, RuntimeError):
+        return None
+
+
 def _multiclass_global_update(
     name: str, preds: Tensor, target: Tensor, num_classes: int, ignore_index: int | None, validate_args: bool
 ) -> Tensor:
@@ -226,6 +267,17 @@ def _multiclass_global_update(
     return torch.stack([tp, predicted - tp, counted - support - predicted + tp, support - tp])
 
 
+def few_classes(num_classes: Any, top_k: Any, multidim_average: Any, ignore_index: Any) -> bool:
+    """Whether :func:`_few_class_counts` may count batches of a metric with these arguments."""
+    return (
+        type(num_classes) is int
+        and 0 < num_classes <= _SMALL_CLASSES
+        and top_k == 1
+        and multidim_average == "global"
+        and ignore_index is None
+    )
+
+
 def _global_path(num_classes: Any, target: Any, top_k: int, multidim_average: str) -> bool:
     """Whether :func:`_multiclass_global_update` counts this batch.
 
@@ -263,6 +315,10 @@ def _multiclass_counts(
         _multiclass_stat_scores_arg_validation(
             name, num_classes, top_k, average, multidim_average, ignore_index, zero_division
         )
+    if few_classes(num_classes, top_k, multidim_average, ignore_index):
+        stats = _few_class_counts(preds, target, num_classes)
+        if stats is not None:
+            return stats
     direct = _global_path(num_classes, target, top_k, multidim_average)
     if validate_args:
         check_multiclass_tensors(
@@ -339,13 +395,12 @@ def _multilabel_counts(
 
 
 # ---------------------------------------------------------------------------------------------- reductions
-def _stat_scores_compute(
-    tp: Tensor, fp: Tensor, tn: Tensor, fn: Tensor, average: Any = "micro", multidim_average: str = "global"
-) -> Tensor:
-    """Stack ``[tp, fp, tn, fn, support]`` on a last dimension and reduce the classes by ``average``.
+def _stat_scores_compute(counts: Tensor, average: Any = "micro", multidim_average: str = "global") -> Tensor:
+    """``[tp, fp, tn, fn, support]`` of stacked counts ``(4, ...)`` on a last dimension, reduced by ``average``.
 
     ``average="binary"`` keeps the stack as it is (binary statistics have no class dimension).
     """
+    tp, fp, tn, fn = _split(counts)
     res = torch.stack([tp, fp, tn, fn, tp + fn], dim=-1)
     if average == "binary":
         return res
@@ -390,7 +445,7 @@ def binary_stat_scores(
     counts = _binary_counts(
         "binary_stat_scores", preds, target, threshold, multidim_average, ignore_index, validate_args
     )
-    return _stat_scores_compute(*_split(counts), average="binary", multidim_average=multidim_average)
+    return _stat_scores_compute(counts, average="binary", multidim_average=multidim_average)
 
 
 def multiclass_stat_scores(
@@ -437,7 +492,7 @@ def multiclass_stat_scores(
         ignore_index,
         validate_args,
     )
-    return _stat_scores_compute(*_split(counts), average=average, multidim_average=multidim_average)
+    return _stat_scores_compute(counts, average=average, multidim_average=multidim_average)
 
 
 def multilabel_stat_scores(
@@ -483,7 +538,7 @@ def multilabel_stat_scores(
         ignore_index,
         validate_args,
     )
-    return _stat_scores_compute(*_split(counts), average=average, multidim_average=multidim_average)
+    return _stat_scores_compute(counts, average=average, multidim_average=multidim_average)
 
 
 def stat_scores(
