@@ -179,6 +179,9 @@ class SumMetric(BaseAggregator):
     def _contribution_states(self, contribution: Tensor) -> dict[str, Any]:
         return {"sum_value": contribution}
 
+    def _contribution_value(self, contribution: Tensor) -> Tensor:
+        return contribution
+
     def _add_contribution(self, contribution: Tensor) -> None:
         self.__dict__["sum_value"].add_(contribution)
 
@@ -353,6 +356,9 @@ class MeanMetric(BaseAggregator):
 
     def _contribution_states(self, contribution: tuple[Tensor, Any]) -> dict[str, Any]:
         return {"mean_value": contribution[0], "weight": contribution[1]}
+
+    def _contribution_value(self, contribution: tuple[Tensor, Any]) -> Tensor:
+        return contribution[0] / contribution[1]
 
     def _add_contribution(self, contribution: tuple[Tensor, Any]) -> None:
         d = self.__dict__
