@@ -358,7 +358,8 @@ class MeanMetric(BaseAggregator):
         return {"mean_value": contribution[0], "weight": contribution[1]}
 
     def _contribution_value(self, contribution: tuple[Tensor, Any]) -> Tensor:
-        return contribution[0] / contribution[1]
+        value: Tensor = contribution[0] / contribution[1]
+        return value
 
     def _add_contribution(self, contribution: tuple[Tensor, Any]) -> None:
         d = self.__dict__
