@@ -85,7 +85,7 @@ def fold_r2_batch(metric: Metric, preds: Tensor, target: Tensor, names: tuple[st
     """
     d = metric.__dict__
     states = [d[name] for name in names]
-    if states[0].ndim or states[0].device.type != "cpu" or not _sums_1d_apply(preds, target):
+    if states[0].ndim or not states[0].is_cpu or not _sums_1d_apply(preds, target):
         return False  # the states move and broadcast together: the first one tells
     total, squares, residual, low, high = r2_sums_1d(preds, target)
     torch._foreach_add_([*states[:3], d["total"]], [total, squares, residual, float(target.shape[0])])

@@ -60,6 +60,9 @@ def _r2_score_tensor_validation(name: str, preds: Any, target: Any, num_outputs:
 
 def _r2_score_format(preds: Tensor, target: Tensor) -> tuple[Tensor, Tensor]:
     """``(N, 1)`` inputs become ``(N,)``; cast to the inputs' floating dtype (at least float32)."""
+    dtype = target.dtype
+    if preds.dtype is dtype and (dtype is torch.float32 or dtype is torch.float64) and preds.ndim == 1:
+        return preds, target  # the common case: nothing to do
     if preds.ndim == 2 and preds.shape[1] == 1:
         preds, target = preds.reshape(-1), target.reshape(-1)
     preds, target = _cast(_accumulation_dtype(_float_dtype(preds, target)), preds, target)
@@ -90,7 +93,7 @@ def _sums_1d_apply(preds: Tensor, target: Tensor) -> bool:
     return (
         target.ndim == 1
         and target.shape[0] > 0
-        and target.device.type == "cpu"
+        and target.is_cpu
         and target.dtype in (torch.float32, torch.float64)
         and preds.dtype == target.dtype
         and not (preds.requires_grad or target.requires_grad)
