@@ -175,7 +175,7 @@ def sort_descending(x: Tensor) -> tuple[Tensor, Tensor]:
     the rows of long inputs are sorted side by side.
     """
     if (
-        x.device.type != "cpu"
+        not x.is_cpu
         or x.dtype not in (torch.float16, torch.bfloat16, torch.float32, torch.float64)
         or x.numel() == 0
     ):

@@ -403,7 +403,7 @@ def count_bins(index: Tensor, size: int) -> Tensor:
     On CUDA a scatter into a fixed-size buffer is used, which needs no host synchronisation.
     """
     index = index.reshape(-1)
-    if index.device.type == "cpu":
+    if index.is_cpu:
         return torch.bincount(index, minlength=size + 1)[:size]
     out = torch.zeros(size + 1, dtype=torch.long, device=index.device)
     return out.scatter_add_(0, index, torch.ones_like(index))[:size]

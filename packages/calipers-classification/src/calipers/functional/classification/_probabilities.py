@@ -28,7 +28,7 @@ def probabilities(scores: Tensor, valid: Tensor | None) -> Tensor:
     """``(M,)`` binary scores or ``(M, C)`` class scores as probabilities (sigmoid / softmax when they are logits)."""
     logits = _logits(scores, valid)
     normalise = torch.sigmoid if scores.ndim == 1 else (lambda x: x.softmax(1))
-    if scores.device.type == "cpu":
+    if scores.is_cpu:
         return normalise(scores) if bool(logits) else scores
     return torch.where(logits, normalise(scores), scores)
 
@@ -36,7 +36,7 @@ def probabilities(scores: Tensor, valid: Tensor | None) -> Tensor:
 def top_label(scores: Tensor, valid: Tensor | None) -> tuple[Tensor, Tensor]:
     """``(confidence, label)`` of the most probable class of each row of ``(M, C)`` scores."""
     logits = _logits(scores, valid)
-    if scores.device.type == "cpu":
+    if scores.is_cpu:
         return (scores.softmax(1) if bool(logits) else scores).max(1)
     return _top_label_without_sync(scores, logits)
 

@@ -289,7 +289,7 @@ def _global_path(num_classes: Any, target: Any, top_k: int, multidim_average: st
         and top_k == 1
         and isinstance(num_classes, int)
         and isinstance(target, Tensor)
-        and target.device.type == "cpu"
+        and target.is_cpu
         and (num_classes <= _SMALL_CLASSES or num_classes * num_classes <= max(4 * target.numel(), 1 << 16))
     )
 

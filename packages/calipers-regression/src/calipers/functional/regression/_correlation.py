@@ -225,7 +225,7 @@ def merge_pair(state: Tensor, batch: Tensor) -> Tensor:
     of Chan et al.): a dozen tensor operations on ten numbers cost many times more in dispatch than the arithmetic.
     Inputs that carry gradients (a differentiable ``forward``) take the tensor path.
     """
-    if state.device.type != "cpu" or state.shape[1] > _PYTHON_MERGE_MAX or state.requires_grad or batch.requires_grad:
+    if not state.is_cpu or state.shape[1] > _PYTHON_MERGE_MAX or state.requires_grad or batch.requires_grad:
         return merge_comoments(torch.stack([state, batch]))
     columns = [_merge_column(a, b) for a, b in zip(state.T.tolist(), batch.T.tolist())]
     return torch.tensor(columns, dtype=state.dtype).T.contiguous()
