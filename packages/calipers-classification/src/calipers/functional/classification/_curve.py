@@ -174,11 +174,7 @@ def sort_descending(x: Tensor) -> tuple[Tensor, Tensor]:
     keys are complemented (``~k`` orders the other way round), so an ascending sort gives the descending order, and
     the rows of long inputs are sorted side by side.
     """
-    if (
-        not x.is_cpu
-        or x.dtype not in (torch.float16, torch.bfloat16, torch.float32, torch.float64)
-        or x.numel() == 0
-    ):
+    if not x.is_cpu or x.dtype not in (torch.float16, torch.bfloat16, torch.float32, torch.float64) or x.numel() == 0:
         return x.sort(dim=-1, descending=True)
     keys = sortable_keys(x).bitwise_not_()
     rows = sort_rows(keys.reshape(-1, keys.shape[-1]))
