@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import sys
@@ -88,10 +89,23 @@ _PROBE = (
 )
 
 
+def _probe_env() -> dict[str, str]:
+    """The environment of the probes: bytecode is written and reused, as after ``pip install`` (which compiles it).
+
+    With ``PYTHONDONTWRITEBYTECODE`` set, an editable checkout would be compiled from source on every import while
+    the peers, installed from wheels, load their bytecode: the warm-up run writes it for every library.
+    """
+    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def _import_after_torch(module: str) -> tuple[float, float]:
     """In a fresh interpreter: seconds to ``import torch``, then seconds to ``import module`` on top of it."""
     proc = subprocess.run(
-        [sys.executable, "-c", _PROBE.format(module=module)], check=True, capture_output=True, text=True
+        [sys.executable, "-c", _PROBE.format(module=module)],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=_probe_env(),
     )
     torch_s, module_s = proc.stdout.split()
     return float(torch_s), float(module_s)
@@ -104,6 +118,7 @@ def _importtime(module: str) -> tuple[float, list[tuple[float, str]]]:
         check=True,
         capture_output=True,
         text=True,
+        env=_probe_env(),
     )
     rows = []
     for line in proc.stderr.splitlines():
@@ -121,22 +136,15 @@ def _importtime(module: str) -> tuple[float, list[tuple[float, str]]]:
     return total / 1e6, heaviest
 
 
-@workload(
-    "base.import",
-    domain="base",
-    description="`import X` right after `import torch`, timed inside a fresh interpreter "
-    "(X = calipers / torchmetrics / torcheval.metrics)",
-    peers=("torchmetrics", "torcheval"),
-    repeat=5,
-    warmup=1,
-)
-def import_time(bench: Bench) -> None:
-    libraries = [lib for lib in bench.libraries if bench.available(lib)]
+def measure_imports(bench: Bench, imports: dict[str, str], target_s: float) -> None:
+    """Time ``import <imports[library]>`` after ``import torch`` in fresh interpreters; check calipers' against
+    ``target_s`` and list its heaviest modules (``-X importtime``)."""
+    libraries = [lib for lib in bench.libraries if bench.available(lib) and lib in imports]
     torch_alone: list[float] = []
     after_torch: dict[str, list[float]] = {lib: [] for lib in libraries}
     for rep in range(bench.warmup + bench.repeat):
         for lib in libraries:
-            torch_s, module_s = _import_after_torch(_IMPORTS[lib])
+            torch_s, module_s = _import_after_torch(imports[lib])
             if rep >= bench.warmup:
                 torch_alone.append(torch_s)
                 after_torch[lib].append(module_s)
@@ -147,8 +155,21 @@ def import_time(bench: Bench) -> None:
             bench.record(lib, None, op="import", note="not installed")
     if torch_alone:
         bench.detail(f"`import torch` itself: {statistics.median(torch_alone):.2f} s (median over every run)")
-    bench.check("calipers import beyond torch", bench.median(CALIPERS), IMPORT_TARGET_S, unit=" s")
+    bench.check(f"{imports[CALIPERS]} import beyond torch", bench.median(CALIPERS), target_s, unit=" s")
     if CALIPERS in libraries:
-        total, heaviest = _importtime("calipers")
+        total, heaviest = _importtime(imports[CALIPERS])
         listed = ", ".join(f"{name} {t * 1e3:.1f} ms" for t, name in heaviest)
-        bench.detail(f"-X importtime: calipers tree {total * 1e3:.1f} ms after torch; heaviest (self): {listed}")
+        bench.detail(f"-X importtime: {imports[CALIPERS]} {total * 1e3:.1f} ms after torch; heaviest (self): {listed}")
+
+
+@workload(
+    "base.import",
+    domain="base",
+    description="`import X` right after `import torch`, timed inside a fresh interpreter with bytecode "
+    "(X = calipers / torchmetrics / torcheval.metrics)",
+    peers=("torchmetrics", "torcheval"),
+    repeat=5,
+    warmup=1,
+)
+def import_time(bench: Bench) -> None:
+    measure_imports(bench, _IMPORTS, IMPORT_TARGET_S)

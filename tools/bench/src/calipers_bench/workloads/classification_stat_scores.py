@@ -4,6 +4,8 @@
   calls and 2000 functional ``multiclass_accuracy`` calls on 32 samples of 10 logits (per-call time).
 * ``mc_f1_macro``: ``MulticlassF1Score(100, average="macro")``, ``reset`` + 100 ``update`` calls of 10,000 samples of
   100 logits + ``compute`` (per update).
+* ``classification.import``: ``import calipers.classification`` after ``import torch`` in a fresh interpreter (the
+  peers: ``torchmetrics.classification``, ``torcheval.metrics``).
 
 Targets are ratios to TorchMetrics measured in the same run.
 """
@@ -14,10 +16,17 @@ from collections.abc import Callable
 from typing import Any
 
 from calipers_bench.framework import CALIPERS, Bench, workload
+from calipers_bench.workloads.base import measure_imports
 
 CALLS = 2000
 F1_CALLS = 100
 _TARGETS = {"update": 0.33, "forward": 0.25, "functional": 0.45, "f1": 0.9}
+IMPORT_TARGET_S = 0.15
+_IMPORTS = {
+    CALIPERS: "calipers.classification",
+    "torchmetrics": "torchmetrics.classification",
+    "torcheval": "torcheval.metrics",
+}
 
 
 def _accuracy(library: str) -> Any:
@@ -155,3 +164,16 @@ def mc_f1_macro(bench: Bench) -> None:
 
         bench.add(library, prepare, op="update", calls=F1_CALLS)
     _ratio_check(bench, "", _TARGETS["f1"])
+
+
+@workload(
+    "classification.import",
+    domain="classification",
+    description="`import X` right after `import torch`, timed inside a fresh interpreter with bytecode "
+    "(X = calipers.classification / torchmetrics.classification / torcheval.metrics)",
+    peers=("torchmetrics", "torcheval"),
+    repeat=5,
+    warmup=1,
+)
+def classification_import(bench: Bench) -> None:
+    measure_imports(bench, _IMPORTS, IMPORT_TARGET_S)
