@@ -40,6 +40,7 @@ __all__ = [
     "AVERAGES",
     "MULTIDIM_AVERAGES",
     "TASKS",
+    "argmax_classes",
     "binary_format",
     "binary_probability_mask",
     "check_average",
@@ -58,7 +59,9 @@ __all__ = [
     "count_bins",
     "multiclass_format",
     "multilabel_format",
+    "remember_valid",
     "safe_divide",
+    "scores_and_labels",
 ]
 
 TASKS: tuple[str, ...] = ("binary", "multiclass", "multilabel")
@@ -207,6 +210,24 @@ def check_binary_tensors(
         _check_values(name, "preds", preds, 2, None)
 
 
+def scores_and_labels(preds: Any, target: Any, num_classes: int) -> bool:
+    """Whether the inputs are ``(N, C)`` float scores and ``(N,)`` integer labels (plain tensors).
+
+    The common multiclass input: valid but for the target's values, which the caller checks.
+    """
+    if type(preds) is not Tensor or type(target) is not Tensor:
+        return False
+    shape, target_shape = preds.shape, target.shape
+    return (
+        len(shape) == 2
+        and len(target_shape) == 1
+        and shape[1] == num_classes
+        and shape[0] == target_shape[0]
+        and preds.is_floating_point()
+        and not (target.is_floating_point() or target.is_complex())
+    )
+
+
 def check_multiclass_tensors(
     name: str,
     preds: Any,
@@ -221,17 +242,8 @@ def check_multiclass_tensors(
 
     ``target_values=False`` skips the range check of the target values (for callers that check them on the way).
     """
-    if type(preds) is Tensor and type(target) is Tensor and not target_values:  # the common case, checked quickly
-        shape, target_shape = preds.shape, target.shape
-        if (
-            len(shape) == 2
-            and len(target_shape) == 1
-            and shape[1] == num_classes
-            and shape[0] == target_shape[0]
-            and preds.is_floating_point()
-            and not (target.is_floating_point() or target.is_complex())
-        ):
-            return
+    if not target_values and scores_and_labels(preds, target, num_classes):  # the common case, checked quickly
+        return
     _check_tensors(name, preds, target)
     if target.ndim == 0:
         raise ValueError(f"{name}: `target` must have at least one dimension (N, ...), got a scalar.")

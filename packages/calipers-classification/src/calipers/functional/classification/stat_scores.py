@@ -36,6 +36,7 @@ from calipers.functional.classification._inputs import (
     multilabel_format,
     remember_valid,
     safe_divide,
+    scores_and_labels,
 )
 from calipers.functional.classification._reduce import _split
 
@@ -161,12 +162,13 @@ _SMALL_CLASSES = 16  # up to this many classes, the table lookups below are the 
 _GATHER_MAX = 1 << 14  # up to this many gathered table entries (samples x 4C), a gather beats a bincount
 
 
-@functools.lru_cache(maxsize=64)
-def _small_table(num_classes: int, device: torch.device) -> Tensor:
-    """``(C * C, 4, C)`` int64: row ``t * C + p`` is the ``[tp, fp, tn, fn]`` of one sample.
+@functools.lru_cache(maxsize=_SMALL_CLASSES)
+def _small_table(num_classes: int) -> Tensor:
+    """``(C * C, 4, C)`` int64 on the CPU: row ``t * C + p`` is the ``[tp, fp, tn, fn]`` of one sample.
 
     A sample of target ``t`` predicted ``p`` adds a true positive of ``t`` if ``t == p``, else a false positive of
-    ``p`` and a false negative of ``t``; it is a true negative of every other class.
+    ``p`` and a false negative of ``t``; it is a true negative of every other class. Both table paths count CPU
+    batches only.
     """
     c = num_classes
     t = torch.arange(c).repeat_interleave(c)
@@ -180,11 +182,7 @@ def _small_table(num_classes: int, device: torch.device) -> Tensor:
     table[row[~hit], 3 * c + t[~hit]] = 1
     table[row, 2 * c + t] = 0
     table[row, 2 * c + p] = 0
-    return table.reshape(c * c, 4, c).to(device)
-
-
-_CPU = torch.device("cpu")
-_CPU_TABLES: dict[int, Tensor] = {}
+    return table.reshape(c * c, 4, c)
 
 
 def _few_class_counts(preds: Any, target: Any, num_classes: int) -> Tensor | None:
@@ -196,30 +194,16 @@ def _few_class_counts(preds: Any, target: Any, num_classes: int) -> Tensor | Non
     return ``None``: the general path then counts them, or raises its error.
     """
     if not (
-        type(preds) is Tensor
-        and type(target) is Tensor
+        scores_and_labels(preds, target, num_classes)
         and preds.is_cpu
         and target.is_cpu
-        and preds.is_floating_point()
-        and not (target.is_floating_point() or target.is_complex())
+        and preds.shape[0] * 4 * num_classes <= _GATHER_MAX
     ):
         return None
-    shape, target_shape = preds.shape, target.shape
-    if not (
-        len(shape) == 2
-        and len(target_shape) == 1
-        and shape[1] == num_classes
-        and shape[0] == target_shape[0]
-        and shape[0] * 4 * num_classes <= _GATHER_MAX
-    ):
-        return None
-    table = _CPU_TABLES.get(num_classes)
-    if table is None:
-        table = _CPU_TABLES[num_classes] = _small_table(num_classes, _CPU)
     try:
         index = preds.argmax(1)
         index.add_(target, alpha=num_classes)
-        return table.index_select(0, index).sum(0)
+        return _small_table(num_classes).index_select(0, index).sum(0)
     except (IndexError, RuntimeError):
         return None
 
@@ -247,7 +231,7 @@ def _multiclass_global_update(
         size = c2 + 1
     try:
         if c <= _SMALL_CLASSES and size == c2 and index.shape[0] * 4 * c <= _GATHER_MAX:
-            return _small_table(c, index.device).index_select(0, index).sum(0)
+            return _small_table(c).index_select(0, index).sum(0)
         cm = torch.bincount(index, minlength=size)
     except (IndexError, RuntimeError) as err:
         if validate_args:
@@ -260,7 +244,7 @@ def _multiclass_global_update(
     if size != c2:
         cm = cm[:c2]
     if c <= _SMALL_CLASSES:
-        return (cm @ _small_table(c, cm.device).reshape(c2, -1)).reshape(4, c)
+        return (cm @ _small_table(c).reshape(c2, -1)).reshape(4, c)
     cm = cm.reshape(c, c)  # rows: target, columns: prediction
     tp, support, predicted = cm.diagonal(), cm.sum(1), cm.sum(0)
     counted = index.shape[0] if size == c2 else support.sum()
