@@ -18,6 +18,9 @@ MODULES: tuple[str, ...] = (
     "calipers_bench.workloads.classification_stat_scores",
     "calipers_bench.workloads.regression_correlation",
     "calipers_bench.workloads.regression_error",
+    "calipers_bench.workloads.retrieval",
+    "calipers_bench.workloads.audio",
+    "calipers_bench.workloads.text",
 )
 
 

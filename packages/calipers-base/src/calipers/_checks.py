@@ -1,0 +1,373 @@
+"""The one module of argument and tensor checks shared by every calipers domain (public to domains, private to users).
+
+Every check raises before any state changes and uses one message shape::
+
+    f"{name}: `{arg}` must be {expectation}, got {value!r}."
+
+``name`` is the public function or class the user called, ``arg`` the argument's name. ``TypeError`` is raised for
+a value of the wrong type, ``ValueError`` for a value of the right type that is out of range; allowed choices are
+listed sorted (``None`` last).
+
+Two forms are offered:
+
+* plain functions (``check_flag``, ``check_choice``, ``check_int``, ``check_float``, ``check_probability``,
+  ``check_tensor``, ``check_same_shape``, ``check_labels``, ``check_finite``, ``check_device``, ...);
+* declarative constraints (``Flag()``, ``Choice(...)``, ``Int(low=1)``, ``Float(low=0, high=1)``, ``Optional(...)``,
+  ``Callable_()``), checked together by :func:`check_args`, in the spirit of scikit-learn's ``validate_params``:
+
+>>> from calipers._checks import Choice, Int, Optional, check_args
+>>> check_args("RetrievalMAP", top_k=(None, Optional(Int(low=1))), aggregation=("mean", Choice(["mean", "max"])))
+>>> check_args("RetrievalMAP", top_k=(0, Optional(Int(low=1))))
+Traceback (most recent call last):
+...
+ValueError: RetrievalMAP: `top_k` must be None or an int >= 1, got 0.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import torch
+from torch import Tensor
+
+__all__ = [
+    "Callable_",
+    "Choice",
+    "Constraint",
+    "Flag",
+    "Float",
+    "Int",
+    "Optional",
+    "check_args",
+    "check_choice",
+    "check_device",
+    "check_finite",
+    "check_flag",
+    "check_float",
+    "check_int",
+    "check_labels",
+    "check_probability",
+    "check_same_shape",
+    "check_tensor",
+    "describe_choices",
+    "is_int",
+]
+
+TensorKind = Literal["any", "real", "floating", "integer", "label", "bool"]
+
+_KIND_TEXT: dict[str, str] = {
+    "any": "a tensor",
+    "real": "a real tensor",
+    "floating": "a floating-point tensor",
+    "integer": "an integer tensor",
+    "label": "a tensor of integer labels (an integer or bool tensor, or a float tensor holding whole numbers)",
+    "bool": "a bool tensor",
+}
+
+
+def is_int(value: Any) -> bool:
+    """Whether ``value`` is a Python int that is not a bool."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_real_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def describe_choices(allowed: Iterable[Any]) -> str:
+    """``allowed`` as ``['a', 'b', None]``: sorted by text, ``None`` last."""
+    items = list(allowed)
+    shown = [repr(a) for a in sorted((a for a in items if a is not None), key=str)]
+    if any(a is None for a in items):
+        shown.append("None")
+    return "[" + ", ".join(shown) + "]"
+
+
+def _range_text(kind: str, low: float | None, high: float | None, low_open: bool, high_open: bool) -> str:
+    if low is not None and high is not None:
+        return f"{kind} in {'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+    if low is not None:
+        return f"{kind} {'>' if low_open else '>='} {low}"
+    if high is not None:
+        return f"{kind} {'<' if high_open else '<='} {high}"
+    return kind
+
+
+def _in_range(value: float, low: float | None, high: float | None, low_open: bool, high_open: bool) -> bool:
+    if math.isnan(value):
+        return False
+    if low is not None and (value <= low if low_open else value < low):
+        return False
+    return not (high is not None and (value >= high if high_open else value > high))
+
+
+# ---------------------------------------------------------------------------------------------- scalar arguments
+def check_flag(name: str, arg: str, value: Any) -> None:
+    """Raise ``TypeError`` unless ``value`` is a bool."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name}: `{arg}` must be a bool, got {value!r}.")
+
+
+def check_choice(name: str, arg: str, value: Any, allowed: Sequence[Any]) -> None:
+    """Raise ``ValueError`` unless ``value`` is one of ``allowed`` (strings compared by value, others by identity)."""
+    for a in allowed:
+        if value is a or (isinstance(a, str) and isinstance(value, str) and value == a):
+            return
+    raise ValueError(f"{name}: `{arg}` must be one of {describe_choices(allowed)}, got {value!r}.")
+
+
+def check_int(
+    name: str,
+    arg: str,
+    value: Any,
+    low: int | None = None,
+    high: int | None = None,
+    *,
+    optional: bool = False,
+) -> None:
+    """Raise unless ``value`` is an int (not a bool) in ``[low, high]`` (or ``None`` when ``optional``).
+
+    ``TypeError`` for another type, ``ValueError`` for an int out of range.
+    """
+    if optional and value is None:
+        return
+    expectation = ("None or " if optional else "") + _range_text("an int", low, high, False, False)
+    if not is_int(value):
+        raise TypeError(f"{name}: `{arg}` must be {expectation}, got {value!r}.")
+    if not _in_range(value, low, high, False, False):
+        raise ValueError(f"{name}: `{arg}` must be {expectation}, got {value!r}.")
+
+
+def check_float(
+    name: str,
+    arg: str,
+    value: Any,
+    low: float | None = None,
+    high: float | None = None,
+    *,
+    low_open: bool = False,
+    high_open: bool = False,
+    optional: bool = False,
+) -> float | None:
+    """Raise unless ``value`` is a real number (int or float, not bool, not NaN) in the given range; return it as float.
+
+    ``TypeError`` for another type, ``ValueError`` for NaN or a number out of range.
+    """
+    if optional and value is None:
+        return None
+    expectation = ("None or " if optional else "") + _range_text("a float", low, high, low_open, high_open)
+    if not _is_real_number(value):
+        raise TypeError(f"{name}: `{arg}` must be {expectation}, got {value!r}.")
+    if not _in_range(float(value), low, high, low_open, high_open):
+        raise ValueError(f"{name}: `{arg}` must be {expectation}, got {value!r}.")
+    return float(value)
+
+
+def check_probability(name: str, arg: str, value: Any) -> float:
+    """Raise unless ``value`` is a float in [0, 1]; return it as a float."""
+    result = check_float(name, arg, value, 0.0, 1.0)
+    assert result is not None
+    return result
+
+
+# ---------------------------------------------------------------------------------------------- declarative form
+class Constraint:
+    """A declarative argument constraint: ``check(name, arg, value)`` raises in the house message shape."""
+
+    def check(self, name: str, arg: str, value: Any) -> None:  # pragma: no cover - interface
+        """Raise ``TypeError``/``ValueError`` when ``value`` breaks the constraint."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Flag(Constraint):
+    """A bool."""
+
+    def check(self, name: str, arg: str, value: Any) -> None:
+        """See :func:`check_flag`."""
+        check_flag(name, arg, value)
+
+
+@dataclass(frozen=True)
+class Choice(Constraint):
+    """One of ``allowed``."""
+
+    allowed: Sequence[Any]
+
+    def check(self, name: str, arg: str, value: Any) -> None:
+        """See :func:`check_choice`."""
+        check_choice(name, arg, value, self.allowed)
+
+
+@dataclass(frozen=True)
+class Int(Constraint):
+    """An int in ``[low, high]``."""
+
+    low: int | None = None
+    high: int | None = None
+
+    def check(self, name: str, arg: str, value: Any) -> None:
+        """See :func:`check_int`."""
+        check_int(name, arg, value, self.low, self.high)
+
+
+@dataclass(frozen=True)
+class Float(Constraint):
+    """A real number in the range (bounds closed unless ``low_open``/``high_open``)."""
+
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+
+    def check(self, name: str, arg: str, value: Any) -> None:
+        """See :func:`check_float`."""
+        check_float(name, arg, value, self.low, self.high, low_open=self.low_open, high_open=self.high_open)
+
+
+@dataclass(frozen=True)
+class Callable_(Constraint):
+    """A callable."""
+
+    def check(self, name: str, arg: str, value: Any) -> None:
+        """Raise ``TypeError`` unless ``value`` is callable."""
+        if not callable(value):
+            raise TypeError(f"{name}: `{arg}` must be a callable, got {value!r}.")
+
+
+@dataclass(frozen=True)
+class Optional(Constraint):
+    """``None`` or a value meeting ``inner`` (the message says ``None or ...``)."""
+
+    inner: Constraint
+
+    def check(self, name: str, arg: str, value: Any) -> None:
+        """Accept ``None``; otherwise check ``inner`` and prefix its expectation with ``None or``."""
+        if value is None:
+            return
+        inner = self.inner
+        if isinstance(inner, Int):
+            check_int(name, arg, value, inner.low, inner.high, optional=True)
+        elif isinstance(inner, Float):
+            check_float(
+                name, arg, value, inner.low, inner.high, low_open=inner.low_open, high_open=inner.high_open,
+                optional=True,
+            )  # fmt: skip
+        elif isinstance(inner, Choice):
+            check_choice(name, arg, value, [*inner.allowed, None])
+        else:
+            try:
+                inner.check(name, arg, value)
+            except (TypeError, ValueError) as err:
+                message = str(err).replace(f"`{arg}` must be ", f"`{arg}` must be None or ", 1)
+                raise type(err)(message) from None
+
+
+def check_args(name: str, **constrained: tuple[Any, Constraint | Callable[[str, str, Any], None]]) -> None:
+    """Check several arguments at once: ``check_args(name, arg=(value, constraint), ...)``.
+
+    A constraint is a :class:`Constraint` or a function ``(name, arg, value) -> None`` that raises.
+    """
+    for arg, (value, constraint) in constrained.items():
+        if isinstance(constraint, Constraint):
+            constraint.check(name, arg, value)
+        else:
+            constraint(name, arg, value)
+
+
+# ---------------------------------------------------------------------------------------------- tensors
+def _kind_ok(value: Tensor, kind: str) -> bool:
+    if kind == "any":
+        return True
+    if kind == "real":
+        return not value.is_complex()
+    if kind == "floating":
+        return value.is_floating_point()
+    if kind == "integer":
+        return not (value.is_floating_point() or value.is_complex() or value.dtype == torch.bool)
+    if kind == "label":
+        return not value.is_complex()
+    if kind == "bool":
+        return value.dtype == torch.bool
+    raise ValueError(f"check_tensor: `kind` must be one of {describe_choices(_KIND_TEXT)}, got {kind!r}.")
+
+
+def check_tensor(
+    name: str, arg: str, value: Any, kind: TensorKind = "real", *, ndim: int | Sequence[int] | None = None
+) -> Tensor:
+    """Return ``value`` if it is a tensor of the dtype ``kind`` (and ``ndim`` dimensions), else raise.
+
+    ``kind``: ``"any"``, ``"real"`` (not complex), ``"floating"``, ``"integer"`` (not bool), ``"label"`` (integer,
+    bool or float; whole values are checked by :func:`check_labels`) or ``"bool"``. ``TypeError`` for a non-tensor or
+    a wrong dtype, ``ValueError`` for a wrong number of dimensions.
+    """
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{name}: `{arg}` must be {_KIND_TEXT.get(kind, 'a tensor')}, got {type(value).__name__}.")
+    if not _kind_ok(value, kind):
+        raise TypeError(f"{name}: `{arg}` must be {_KIND_TEXT[kind]}, got a tensor of dtype {value.dtype}.")
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if value.ndim not in allowed:
+            dims = " or ".join(str(d) for d in allowed)
+            raise ValueError(f"{name}: `{arg}` must have {dims} dimension(s), got shape {tuple(value.shape)}.")
+    return value
+
+
+def check_same_shape(name: str, a: Tensor, b: Tensor, args: tuple[str, str] = ("preds", "target")) -> None:
+    """Raise ``ValueError`` unless ``b`` has the shape of ``a``."""
+    if a.shape != b.shape:
+        raise ValueError(
+            f"{name}: `{args[1]}` must have the same shape as `{args[0]}` {tuple(a.shape)}, got {tuple(b.shape)}."
+        )
+
+
+def check_device(name: str, arg: str, value: Tensor, device: torch.device) -> None:
+    """Raise ``ValueError`` unless ``value`` lives on ``device`` (the metric's states), naming both devices."""
+    if value.device != device and not (device.type == value.device.type and device.index is None):
+        raise ValueError(
+            f"{name}: `{arg}` must be on the metric's device {device}, got a tensor on {value.device} "
+            "(move the metric with `.to(device)` or the input to the metric's device)."
+        )
+
+
+def check_finite(name: str, arg: str, value: Tensor, *, allow_inf: bool = False) -> None:
+    """Raise ``ValueError`` if a floating ``value`` holds NaN (or inf, unless ``allow_inf``): one host sync."""
+    if not (value.is_floating_point() or value.is_complex()) or value.numel() == 0:
+        return
+    bad = torch.isnan(value) if allow_inf else ~torch.isfinite(value)
+    count = int(bad.sum())
+    if count:
+        what = "NaN" if allow_inf else "NaN or inf"
+        raise ValueError(
+            f"{name}: `{arg}` must hold only {'non-NaN' if allow_inf else 'finite'} values, got {count} {what} "
+            "value(s)."
+        )
+
+
+def check_labels(
+    name: str, arg: str, value: Tensor, high: int, ignore_index: int | None = None, *, low: int = 0
+) -> None:
+    """Raise ``ValueError`` unless every value of ``value`` is a whole number in ``[low, high)`` or ``ignore_index``.
+
+    Float tensors are accepted when their values are exact integers (labels stored as floats, common beside a BCE
+    loss); one host synchronisation.
+    """
+    if value.numel() == 0:
+        return
+    if value.dtype == torch.bool:
+        if high < 2 and bool(value.any()):
+            raise ValueError(f"{name}: `{arg}` values must be in [{low}, {high - 1}], got True.")
+        return
+    bad = (value < low) | (value >= high)
+    if ignore_index is not None:
+        bad &= value != ignore_index
+    if value.is_floating_point():
+        bad |= value != torch.round(value)  # NaN != NaN: a NaN is bad too
+    if bool(bad.any()):
+        shown = value[bad][0].item()
+        extra = f" or ignore_index={ignore_index}" if ignore_index is not None else ""
+        kind = "whole numbers in" if value.is_floating_point() else "in"
+        raise ValueError(f"{name}: `{arg}` values must be {kind} [{low}, {high - 1}]{extra}, got {shown!r}.")
