@@ -85,6 +85,15 @@ def _as_rows(x: Any) -> Tensor:
     return t.reshape(1, *t.shape[1:]) if t.ndim == 0 else t
 
 
+def _is_text(x: Any) -> bool:
+    """A string, or a list/tuple of strings or of lists of strings (text metrics' inputs)."""
+    if isinstance(x, str):
+        return True
+    return isinstance(x, (list, tuple)) and all(
+        isinstance(v, str) or (isinstance(v, (list, tuple)) and all(isinstance(w, str) for w in v)) for v in x
+    )
+
+
 def cat_batches(batches: Sequence[tuple[Any, ...]]) -> tuple[Any, ...]:
     """Concatenate the positional inputs of several batches along dim 0 (scalars count as one row, dicts by key)."""
     if not batches:
@@ -94,6 +103,8 @@ def cat_batches(batches: Sequence[tuple[Any, ...]]) -> tuple[Any, ...]:
         column = [b[pos] for b in batches]
         if all(c is None for c in column):
             out.append(None)
+        elif all(_is_text(c) for c in column):  # text metrics: a string or a list of strings (or of lists) per batch
+            out.append([item for c in column for item in ([c] if isinstance(c, str) else c)])
         elif all(isinstance(c, Mapping) for c in column):  # e.g. MultitaskWrapper: {task: tensor}, key by key
             out.append({k: cat_batches([(c[k],) for c in column])[0] for k in column[0]})
         elif all(not isinstance(c, Tensor) and np.ndim(c) == 0 for c in column):
