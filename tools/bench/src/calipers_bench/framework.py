@@ -6,8 +6,8 @@ is timed) or records samples it measured itself (``bench.record``: subprocesses,
 of every library run interleaved: after the warm-up, repetition after repetition, calipers then each peer in turn,
 so that a slow spell of the machine hits every library alike. The reported time is the median over repetitions.
 
-Peers (``torchmetrics``, ``torcheval``, ``sklearn``) are imported only inside ``prepare``; a peer that is not
-installed is reported as ``n/a``.
+Peers (``torchmetrics``, ``torcheval``, ``sklearn``; for text also ``jiwer``, ``sacrebleu``, ``rouge-score``) are
+imported only inside ``prepare``; a peer that is not installed is reported as ``n/a``.
 """
 
 from __future__ import annotations
@@ -37,9 +37,24 @@ __all__ = [
 ]
 
 CALIPERS = "calipers"
-PEERS: tuple[str, ...] = ("torchmetrics", "torcheval", "sklearn")
-_SHORT = {"torchmetrics": "TM", "torcheval": "TE", "sklearn": "SK"}
-_MODULES = {CALIPERS: "calipers", "torchmetrics": "torchmetrics", "torcheval": "torcheval", "sklearn": "sklearn"}
+PEERS: tuple[str, ...] = ("torchmetrics", "torcheval", "sklearn", "jiwer", "sacrebleu", "rouge-score")
+_SHORT = {
+    "torchmetrics": "TM",
+    "torcheval": "TE",
+    "sklearn": "SK",
+    "jiwer": "JW",
+    "sacrebleu": "SB",
+    "rouge-score": "RS",
+}
+_MODULES = {
+    CALIPERS: "calipers",
+    "torchmetrics": "torchmetrics",
+    "torcheval": "torcheval",
+    "sklearn": "sklearn",
+    "jiwer": "jiwer",
+    "sacrebleu": "sacrebleu",
+    "rouge-score": "rouge_score",
+}
 
 Prepare = Callable[[], Callable[[], object]]
 
