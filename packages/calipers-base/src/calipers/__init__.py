@@ -8,7 +8,7 @@ metrics. The domain distributions add ``calipers.classification``, ``calipers.re
 on first use.
 """
 
-from calipers._lazy import MODULE_NAMES, make_lazy_namespace
+from calipers._lazy import make_lazy_namespace
 
 # `X as X`: explicit re-exports (mypy --strict); `__all__` is computed, to list the installed domains' names too.
 from calipers.aggregation import CatMetric as CatMetric
@@ -46,4 +46,4 @@ _SUBMODULES = (
     "utilities",
     "wrappers",
 )
-__getattr__, __dir__ = make_lazy_namespace(__name__, MODULE_NAMES, [*_EAGER, "functional"], _SUBMODULES)
+__getattr__, __dir__ = make_lazy_namespace(__name__, [*_EAGER, "functional"], _SUBMODULES)

@@ -1,85 +1,35 @@
 """Lazy re-export of domain names in ``calipers`` and ``calipers.functional``.
 
-The tables map each public name to the domain package providing it. A name resolves on first use by importing
-``calipers.<domain>`` (or ``calipers.functional.<domain>``); when that distribution is not installed the error is a
-:class:`~calipers.exceptions.DomainNotInstalledError` naming it. ``__all__`` and ``dir()`` list the names of the
-installed domains only.
+calipers-base knows no domain's metric names. Each domain distribution ships a tiny module
+``calipers/_domains/<domain>.py`` (no imports) with two tuples, ``MODULE_NAMES`` and ``FUNCTIONAL_NAMES``: the names
+it adds to ``calipers`` and ``calipers.functional``. ``calipers._domains`` is a namespace package spread over the
+installed domain distributions; it is read once, on the first attribute the namespace does not define itself (or on
+``dir()``/``__all__``), so ``import calipers`` stays as light as before and a domain release can add a top-level name
+without a base release.
+
+A name resolves on first use by importing ``calipers.<domain>`` (or ``calipers.functional.<domain>``). When no
+installed domain provides it and some domain distributions are not installed, the error is a
+:class:`~calipers.exceptions.DomainNotInstalledError` (an ``ImportError``) naming them; with every domain installed,
+or for a name starting with ``_``, it is a plain ``AttributeError``. ``__all__`` and ``dir()`` list installed names
+only.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
+import pkgutil
 from collections.abc import Callable
 from typing import Any
 
 from calipers.exceptions import DomainNotInstalledError
 
-__all__ = ["DOMAINS", "FUNCTIONAL_NAMES", "MODULE_NAMES", "make_lazy_namespace"]
+__all__ = ["DOMAINS", "domain_names", "make_lazy_namespace"]
 
+# The domain distributions of the project (``calipers-<domain>``): their names, not the metrics they provide.
 DOMAINS: tuple[str, ...] = ("audio", "classification", "regression", "retrieval", "text")
-
-MODULE_NAMES: dict[str, tuple[str, ...]] = {
-    "audio": (
-        "PermutationInvariantTraining", "ScaleInvariantSignalDistortionRatio", "ScaleInvariantSignalNoiseRatio",
-        "SignalDistortionRatio", "SignalNoiseRatio",
-    ),
-    "classification": (
-        "AUROC", "ROC", "Accuracy", "AveragePrecision", "CalibrationError", "CohenKappa", "ConfusionMatrix",
-        "ExactMatch", "F1Score", "FBetaScore", "HammingDistance", "HingeLoss", "JaccardIndex", "LogAUC",
-        "MatthewsCorrCoef", "NegativePredictiveValue", "Precision", "PrecisionAtFixedRecall", "PrecisionRecallCurve",
-        "Recall", "RecallAtFixedPrecision", "SensitivityAtSpecificity", "Specificity", "SpecificityAtSensitivity",
-        "StatScores",
-    ),
-    "regression": (
-        "ConcordanceCorrCoef", "CosineSimilarity", "CriticalSuccessIndex", "ExplainedVariance", "KLDivergence",
-        "KendallRankCorrCoef", "LogCoshError", "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredError",
-        "MeanSquaredLogError", "MinkowskiDistance", "NormalizedRootMeanSquaredError", "PearsonCorrCoef", "R2Score",
-        "RelativeSquaredError", "SpearmanCorrCoef", "SymmetricMeanAbsolutePercentageError", "TweedieDevianceScore",
-        "WeightedMeanAbsolutePercentageError",
-    ),
-    "retrieval": (
-        "RetrievalFallOut", "RetrievalHitRate", "RetrievalMAP", "RetrievalMRR", "RetrievalNormalizedDCG",
-        "RetrievalPrecision", "RetrievalPrecisionRecallCurve", "RetrievalRPrecision", "RetrievalRecall",
-        "RetrievalRecallAtFixedPrecision",
-    ),
-    "text": (
-        "BLEUScore", "CHRFScore", "CharErrorRate", "ExtendedEditDistance", "MatchErrorRate", "Perplexity", "SQuAD",
-        "SacreBLEUScore", "TranslationEditRate", "WordErrorRate", "WordInfoLost", "WordInfoPreserved",
-    ),
-}  # fmt: skip
-
-FUNCTIONAL_NAMES: dict[str, tuple[str, ...]] = {
-    "audio": (
-        "permutation_invariant_training", "pit_permutate", "scale_invariant_signal_distortion_ratio",
-        "scale_invariant_signal_noise_ratio", "signal_distortion_ratio", "signal_noise_ratio",
-    ),
-    "classification": (
-        "accuracy", "auroc", "average_precision", "binary_eer", "calibration_error", "cohen_kappa", "confusion_matrix",
-        "eer", "exact_match", "f1_score", "fbeta_score", "hamming_distance", "hinge_loss", "jaccard_index", "logauc",
-        "matthews_corrcoef", "multiclass_eer", "multilabel_eer", "negative_predictive_value", "precision",
-        "precision_at_fixed_recall", "precision_recall_curve", "recall", "recall_at_fixed_precision", "roc",
-        "sensitivity_at_specificity", "specificity", "specificity_at_sensitivity", "stat_scores",
-    ),
-    "regression": (
-        "concordance_corrcoef", "cosine_similarity", "critical_success_index", "explained_variance",
-        "kendall_rank_corrcoef", "kl_divergence", "log_cosh_error", "mean_absolute_error",
-        "mean_absolute_percentage_error", "mean_squared_error", "mean_squared_log_error", "minkowski_distance",
-        "normalized_root_mean_squared_error", "pearson_corrcoef", "r2_score", "relative_squared_error",
-        "spearman_corrcoef", "symmetric_mean_absolute_percentage_error", "tweedie_deviance_score",
-        "weighted_mean_absolute_percentage_error",
-    ),
-    "retrieval": (
-        "retrieval_average_precision", "retrieval_fall_out", "retrieval_hit_rate", "retrieval_normalized_dcg",
-        "retrieval_precision", "retrieval_precision_recall_curve", "retrieval_r_precision", "retrieval_recall",
-        "retrieval_reciprocal_rank",
-    ),
-    "text": (
-        "bleu_score", "char_error_rate", "chrf_score", "extended_edit_distance", "match_error_rate", "perplexity",
-        "rouge_score", "sacre_bleu_score", "squad", "translation_edit_rate", "word_error_rate",
-        "word_information_lost", "word_information_preserved",
-    ),
-}  # fmt: skip
+_TABLES = {"calipers": "MODULE_NAMES", "calipers.functional": "FUNCTIONAL_NAMES"}
 
 
 def _installed(module: str) -> bool:
@@ -89,54 +39,68 @@ def _installed(module: str) -> bool:
         return False
 
 
+@functools.lru_cache(maxsize=1)
+def _declarations() -> dict[str, Any]:
+    """The ``calipers._domains.<domain>`` modules of the installed domain distributions, by domain."""
+    if not _installed("calipers._domains"):
+        return {}
+    package = importlib.import_module("calipers._domains")
+    found = sorted(info.name for info in pkgutil.iter_modules(package.__path__) if not info.ispkg)
+    return {name: importlib.import_module(f"calipers._domains.{name}") for name in found}
+
+
+def domain_names(namespace: str) -> dict[str, tuple[str, ...]]:
+    """The names each installed domain declares for ``namespace`` (``calipers`` or ``calipers.functional``)."""
+    attribute = _TABLES[namespace]
+    return {
+        domain: tuple(getattr(module, attribute, ()))
+        for domain, module in _declarations().items()
+        if _installed(f"{namespace}.{domain}")
+    }
+
+
+def _missing_domains() -> list[str]:
+    return [d for d in DOMAINS if not _installed(f"calipers.{d}")]
+
+
 def make_lazy_namespace(
-    namespace: str, table: dict[str, tuple[str, ...]], eager: list[str], submodules: tuple[str, ...] = ()
+    namespace: str, eager: list[str], submodules: tuple[str, ...] = ()
 ) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
     """Build the module ``__getattr__`` and ``__dir__`` of ``namespace`` (``calipers`` or ``calipers.functional``).
 
-    ``eager`` lists the names the namespace defines itself; domain names are resolved from ``table``;
-    ``submodules`` (and the domains) are imported on first attribute access.
+    ``eager`` lists the names the namespace defines itself; domain names come from the installed domains'
+    declarations; ``submodules`` (and the domains) are imported on first attribute access.
     """
-    owner = {name: domain for domain, names in table.items() for name in names}
 
     def available() -> list[str]:
         names = list(eager)
-        for domain, domain_names in table.items():
-            module_name = f"{namespace}.{domain}"
-            if not _installed(module_name):
-                continue
-            exported = set(getattr(importlib.import_module(module_name), "__all__", ()))
-            names.extend(n for n in domain_names if n in exported)
+        for domain_names_ in domain_names(namespace).values():
+            names.extend(domain_names_)
         return sorted(set(names))
 
     def getattr_(name: str) -> Any:
         if name == "__all__":
             return available()
-        if name in submodules or name in table:
+        if name in submodules or name in DOMAINS:
             module_name = f"{namespace}.{name}"
-            if name in table and not _installed(module_name):
+            if name in DOMAINS and not _installed(module_name):
                 raise DomainNotInstalledError(
                     f"`{module_name}` is provided by the distribution 'calipers-{name}', which is not installed: "
                     f"`pip install calipers-{name}`."
                 )
             return importlib.import_module(module_name)
-        domain = owner.get(name)
-        if domain is None:
-            raise AttributeError(f"module {namespace!r} has no attribute {name!r}")
-        module_name = f"{namespace}.{domain}"
-        if not _installed(module_name):
+        for domain, names in domain_names(namespace).items():
+            if name in names:
+                return getattr(importlib.import_module(f"{namespace}.{domain}"), name)
+        missing = _missing_domains()
+        if missing and not name.startswith("_"):  # dunder probes (hasattr by tools) stay AttributeErrors
+            installs = ", ".join(f"`pip install calipers-{d}`" for d in missing)
             raise DomainNotInstalledError(
-                f"`{namespace}.{name}` is provided by the distribution 'calipers-{domain}', which is not installed: "
-                f"`pip install calipers-{domain}` (or `pip install calipers` for every domain)."
+                f"module {namespace!r} has no attribute {name!r}: no installed calipers domain provides it. It may "
+                f"come from a domain distribution that is not installed: {installs} (or `pip install calipers` for "
+                "every domain)."
             )
-        module = importlib.import_module(module_name)
-        try:
-            return getattr(module, name)
-        except AttributeError:
-            raise AttributeError(
-                f"module {namespace!r} has no attribute {name!r}: the installed calipers-{domain} does not provide "
-                "it yet."
-            ) from None
+        raise AttributeError(f"module {namespace!r} has no attribute {name!r}")
 
     def dir_() -> list[str]:
         module = importlib.import_module(namespace)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import calipers
@@ -19,22 +21,47 @@ def test_submodules_resolve_lazily():
     assert calipers.wrappers.Running.__name__ == "Running"
 
 
-def test_domain_tables_match_torchmetrics_names_and_are_disjoint():
-    names = [n for table in (_lazy.MODULE_NAMES, _lazy.FUNCTIONAL_NAMES) for ns in table.values() for n in ns]
+def test_domain_declarations_are_disjoint_and_discovered():
+    tables = [_lazy.domain_names(ns) for ns in ("calipers", "calipers.functional")]
+    names = [n for table in tables for names in table.values() for n in names]
     assert len(names) == len(set(names))
-    assert "MeanSquaredError" in _lazy.MODULE_NAMES["regression"]
-    assert "accuracy" in _lazy.FUNCTIONAL_NAMES["classification"]
+    assert "MeanSquaredError" in tables[0]["regression"]
+    assert "accuracy" in tables[1]["classification"]
+    assert {"classification", "regression"} <= set(tables[0])
+
+
+def test_base_holds_no_domain_names():
+    import calipers._lazy as lazy
+
+    source = Path(lazy.__file__).read_text()
+    for name in ("MeanSquaredError", "Accuracy", "accuracy", "RetrievalMAP", "WordErrorRate"):
+        assert name not in source
+
+
+def test_a_domain_adds_a_name_without_a_base_release(monkeypatch):
+    declarations = _lazy._declarations()
+    module = declarations["regression"]
+    monkeypatch.setattr(module, "MODULE_NAMES", (*module.MODULE_NAMES, "MeanSquaredErrorAlias"))
+    import calipers.regression
+
+    monkeypatch.setattr(
+        calipers.regression, "MeanSquaredErrorAlias", calipers.regression.MeanSquaredError, raising=False
+    )
+    assert calipers.MeanSquaredErrorAlias is calipers.regression.MeanSquaredError  # type: ignore[attr-defined]
+    assert "MeanSquaredErrorAlias" in dir(calipers)
 
 
 def test_missing_domain_names_the_distribution(monkeypatch):
-    monkeypatch.setattr(_lazy, "_installed", lambda module: False)
-    with pytest.raises(DomainNotInstalledError, match="'calipers-regression', which is not installed") as info:
+    monkeypatch.setattr(_lazy, "_installed", lambda module: module == "calipers._domains")
+    with pytest.raises(DomainNotInstalledError, match="`pip install calipers-regression`") as info:
         calipers.MeanSquaredError  # noqa: B018
     assert isinstance(info.value, ImportError)
+    assert not hasattr(calipers, "_private_probe")
     with pytest.raises(DomainNotInstalledError, match="calipers-classification"):
         calipers.functional.accuracy  # noqa: B018
-    monkeypatch.delattr(calipers, "text", raising=False)  # an earlier import sets the attribute
-    with pytest.raises(DomainNotInstalledError, match="calipers-text"):
+    if "text" in vars(calipers):  # an earlier import sets the attribute
+        monkeypatch.delattr(calipers, "text")
+    with pytest.raises(DomainNotInstalledError, match="'calipers-text', which is not installed"):
         calipers.text  # noqa: B018
     assert "MeanSquaredError" not in dir(calipers)
     assert "accuracy" not in calipers.functional.__all__

@@ -4,6 +4,6 @@ __doc__ = (
     """Functional metrics: ``calipers.functional.<name>`` resolves lazily to the domain distribution providing it."""
 )
 
-from calipers._lazy import FUNCTIONAL_NAMES, make_lazy_namespace
+from calipers._lazy import make_lazy_namespace
 
-__getattr__, __dir__ = make_lazy_namespace(__name__, FUNCTIONAL_NAMES, [])
+__getattr__, __dir__ = make_lazy_namespace(__name__, [])
