@@ -4,9 +4,11 @@
 
     ImportError
      └── MissingDependencyError      an optional extra or a domain distribution is not installed
-          └── DomainNotInstalledError  `calipers.X` lives in a domain distribution that is not installed
+          └── DomainNotInstalledError  `calipers.X` may live in a domain distribution that is not installed
     RuntimeError
-     └── MetricStateError            a metric is used in the wrong state (update while synced, unsync twice, ...)
+     ├── MetricStateError            a metric is used in the wrong state (update while synced, unsync twice, ...)
+     └── ClassConstantError          `higher_is_better`/`is_differentiable`/`full_state_update` set on an object
+          (also an AttributeError: code written for TorchMetrics catches RuntimeError, Python code AttributeError)
     UserWarning
      └── CalipersUserWarning         a suspicious but legal use (compute before update, NaN dropped, ...)
 
@@ -16,7 +18,13 @@ expected and what was given.
 
 from __future__ import annotations
 
-__all__ = ["CalipersUserWarning", "DomainNotInstalledError", "MetricStateError", "MissingDependencyError"]
+__all__ = [
+    "CalipersUserWarning",
+    "ClassConstantError",
+    "DomainNotInstalledError",
+    "MetricStateError",
+    "MissingDependencyError",
+]
 
 
 class MissingDependencyError(ImportError):
@@ -24,11 +32,18 @@ class MissingDependencyError(ImportError):
 
 
 class DomainNotInstalledError(MissingDependencyError):
-    """A name of the ``calipers`` namespace lives in a domain distribution that is not installed."""
+    """A name of the ``calipers`` namespace may live in a domain distribution that is not installed."""
 
 
 class MetricStateError(RuntimeError):
     """A metric method was called in a state that does not allow it (e.g. ``update`` while synced)."""
+
+
+class ClassConstantError(AttributeError, RuntimeError):
+    """A metric's class constant was set on an object; set it on a subclass instead.
+
+    The constants are ``higher_is_better``, ``is_differentiable`` and ``full_state_update``.
+    """
 
 
 class CalipersUserWarning(UserWarning):

@@ -32,7 +32,7 @@ from calipers._state import (
 )
 from calipers._sync import StateEntry, execute_sync, plan_sync, sync_with_fn
 from calipers._wrapping import wrap_compute, wrap_update
-from calipers.exceptions import MetricStateError
+from calipers.exceptions import ClassConstantError, MetricStateError
 from calipers.utilities.distributed import distributed_available as _default_distributed_available
 
 __all__ = ["Metric"]
@@ -202,7 +202,9 @@ class Metric(MetricArithmetic, Module, ABC):
             self.__dict__[name] = value
             return
         if name in _CONSTANTS:
-            raise AttributeError(f"{type(self).__name__}: `{name}` is a class constant and cannot be set on an object.")
+            raise ClassConstantError(
+                f"{type(self).__name__}: `{name}` is a class constant and cannot be set on an object."
+            )
         super().__setattr__(name, value)
 
     @property

@@ -12,7 +12,7 @@ import torch
 import torchmetrics
 
 from calipers import CatMetric, MaxMetric, MeanMetric, Metric, RunningMean, SumMetric
-from calipers.exceptions import CalipersUserWarning, MetricStateError
+from calipers.exceptions import CalipersUserWarning, ClassConstantError, MetricStateError
 from calipers_testing._sync_scenarios import ManyStates
 
 
@@ -85,10 +85,14 @@ def test_add_state_validation():
         m.add_state("not valid", torch.tensor(0))
 
 
-def test_class_constants_cannot_be_set_on_objects():
+@pytest.mark.parametrize("name", ["higher_is_better", "is_differentiable", "full_state_update"])
+@pytest.mark.parametrize("caught", [AttributeError, RuntimeError, ClassConstantError])
+def test_class_constants_cannot_be_set_on_objects(name, caught):
+    """TorchMetrics code catches RuntimeError, Python code AttributeError: one error type is both."""
     m = SumMetric()
-    with pytest.raises(AttributeError, match="`higher_is_better` is a class constant"):
-        m.higher_is_better = True
+    with pytest.raises(caught, match=f"`{name}` is a class constant and cannot be set on an object"):
+        setattr(m, name, True)
+    assert getattr(type(m), name) is getattr(m, name)
 
 
 def test_compute_warns_before_update_and_caches():
