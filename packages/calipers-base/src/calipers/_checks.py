@@ -50,6 +50,7 @@ __all__ = [
     "check_int",
     "check_labels",
     "check_probability",
+    "check_same_device",
     "check_same_shape",
     "check_tensor",
     "describe_choices",
@@ -371,3 +372,11 @@ def check_labels(
         extra = f" or ignore_index={ignore_index}" if ignore_index is not None else ""
         kind = "whole numbers in" if value.is_floating_point() else "in"
         raise ValueError(f"{name}: `{arg}` values must be {kind} [{low}, {high - 1}]{extra}, got {shown!r}.")
+
+
+def check_same_device(name: str, a: Tensor, b: Tensor, args: tuple[str, str] = ("preds", "target")) -> None:
+    """Raise ``ValueError`` unless ``b`` lives on the device of ``a`` (functionals: no state device), naming both."""
+    if a.device != b.device:
+        raise ValueError(
+            f"{name}: `{args[1]}` must be on the device of `{args[0]}` ({a.device}), got a tensor on {b.device}."
+        )

@@ -103,3 +103,11 @@ def test_labels_accept_whole_floats():
         check_labels("M", "target", torch.tensor([0, 3]), 3)
     with pytest.raises(ValueError, match="got nan"):
         check_labels("M", "target", torch.tensor([float("nan")]), 3)
+
+
+def test_same_device():
+    from calipers._checks import check_same_device
+
+    check_same_device("f", torch.zeros(1), torch.zeros(1))
+    with pytest.raises(ValueError, match=r"f: `target` must be on the device of `preds` \(cpu\), got a tensor on meta"):
+        check_same_device("f", torch.zeros(1), torch.zeros(1, device="meta"))
