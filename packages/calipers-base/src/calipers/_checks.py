@@ -49,6 +49,7 @@ __all__ = [
     "check_float",
     "check_int",
     "check_labels",
+    "check_nonnegative",
     "check_probability",
     "check_same_device",
     "check_same_shape",
@@ -380,3 +381,15 @@ def check_same_device(name: str, a: Tensor, b: Tensor, args: tuple[str, str] = (
         raise ValueError(
             f"{name}: `{args[1]}` must be on the device of `{args[0]}` ({a.device}), got a tensor on {b.device}."
         )
+
+
+def check_nonnegative(name: str, arg: str, value: Tensor, ignore_index: int | None = None) -> None:
+    """Raise ``ValueError`` if a value of ``value`` (other than ``ignore_index``) is negative or NaN: one host sync."""
+    if value.numel() == 0 or value.dtype == torch.bool:
+        return
+    bad = ~(value >= 0) if value.is_floating_point() else value < 0  # a NaN fails `>= 0`
+    if ignore_index is not None:
+        bad &= value != ignore_index
+    if bool(bad.any()):
+        extra = f" or ignore_index={ignore_index}" if ignore_index is not None else ""
+        raise ValueError(f"{name}: `{arg}` values must be >= 0{extra}, got {value[bad][0].item()!r}.")
