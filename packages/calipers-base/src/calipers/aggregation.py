@@ -19,6 +19,7 @@ from typing import Any, Literal
 import torch
 from torch import Tensor
 
+from calipers._checks import check_tensor
 from calipers._state import Reduction
 from calipers.exceptions import CalipersUserWarning
 from calipers.metric import Metric
@@ -49,14 +50,17 @@ def _check_nan_strategy(owner: str, nan_strategy: Any) -> None:
 
 
 def _as_tensor(owner: str, name: str, x: Any, dtype: torch.dtype, device: torch.device) -> Tensor:
+    """``x`` as a tensor; complex values are refused (casting them to the real dtype would drop the imaginary part)."""
     if isinstance(x, Tensor):
+        if x.is_complex():
+            check_tensor(owner, name, x, "real")
         return x
     if isinstance(x, (int, float, bool)) or (isinstance(x, Sequence) and not isinstance(x, (str, bytes))):
         try:
             return torch.as_tensor(x, dtype=dtype, device=device)
         except (TypeError, ValueError, RuntimeError) as err:
-            raise TypeError(f"{owner}: `{name}` must be a tensor or numbers, got {x!r}.") from err
-    raise TypeError(f"{owner}: `{name}` must be a tensor or a number, got {type(x).__name__}.")
+            raise TypeError(f"{owner}: `{name}` must be a tensor or real numbers, got {x!r}.") from err
+    raise TypeError(f"{owner}: `{name}` must be a tensor or a real number, got {type(x).__name__}.")
 
 
 class BaseAggregator(Metric):

@@ -44,9 +44,15 @@ _SIZES = [7, 3, 1, 10, 4]
 _HALF_TOO = (torch.float32, torch.float64, torch.float16)
 _BAD_TYPE = BadInput(("not a number",), TypeError, "`value` must be a tensor")
 _BAD_NAN = BadInput((torch.tensor([1.0, float("nan")]),), ValueError, "NaN")
+# Complex values: casting them to the real state dtype would silently drop the imaginary part.
+_BAD_COMPLEX = BadInput(
+    (torch.tensor([1 + 5j, 3 + 5j]),), TypeError, "`value` must be a real tensor, got a tensor of dtype"
+)
+_BAD_COMPLEX_NUMBER = BadInput((1 + 5j,), TypeError, "`value` must be a tensor or a real number")
+_BAD = [_BAD_TYPE, _BAD_COMPLEX, _BAD_COMPLEX_NUMBER]
 
 SPECS = [
-    MetricSpec(SumMetric, _reference_sum, _values(_SIZES), bad_inputs=[_BAD_TYPE], dtypes=_HALF_TOO, id="sum"),
+    MetricSpec(SumMetric, _reference_sum, _values(_SIZES), bad_inputs=_BAD, dtypes=_HALF_TOO, id="sum"),
     MetricSpec(SumMetric, _reference_sum, _values(_SIZES, (3, 2)), id="sum-3d"),
     MetricSpec(
         SumMetric,
@@ -56,7 +62,7 @@ SPECS = [
         bad_inputs=[_BAD_NAN, _BAD_TYPE],
         id="sum-nan-error",
     ),
-    MetricSpec(MeanMetric, _reference_mean, _values(_SIZES), bad_inputs=[_BAD_TYPE], dtypes=_HALF_TOO, id="mean"),
+    MetricSpec(MeanMetric, _reference_mean, _values(_SIZES), bad_inputs=_BAD, dtypes=_HALF_TOO, id="mean"),
     MetricSpec(
         MeanMetric,
         _reference_mean,
@@ -64,13 +70,14 @@ SPECS = [
         bad_inputs=[
             BadInput((torch.ones(3), torch.ones(2)), ValueError, "`weight` must be broadcastable"),
             BadInput((torch.ones(3), "w"), TypeError, "`weight` must be a tensor"),
+            BadInput((torch.ones(2), torch.tensor([1 + 1j, 1j])), TypeError, "`weight` must be a real tensor"),
         ],
         id="mean-weighted",
     ),
     MetricSpec(MeanMetric, _reference_mean, _values(_SIZES, (2,)), id="mean-2d"),
-    MetricSpec(MaxMetric, _reference_max, _values(_SIZES), bad_inputs=[_BAD_TYPE], id="max"),
-    MetricSpec(MinMetric, _reference_min, _values(_SIZES), bad_inputs=[_BAD_TYPE], id="min"),
-    MetricSpec(CatMetric, _reference_cat, _values(_SIZES), bad_inputs=[_BAD_TYPE], order_invariant=False, id="cat"),
+    MetricSpec(MaxMetric, _reference_max, _values(_SIZES), bad_inputs=_BAD, id="max"),
+    MetricSpec(MinMetric, _reference_min, _values(_SIZES), bad_inputs=_BAD, id="min"),
+    MetricSpec(CatMetric, _reference_cat, _values(_SIZES), bad_inputs=_BAD, order_invariant=False, id="cat"),
     MetricSpec(CatMetric, _reference_cat, _values(_SIZES, (3,)), order_invariant=False, id="cat-2d"),
 ]
 
@@ -95,6 +102,15 @@ def test_running_window(cls, ref, window):
         np.testing.assert_allclose(batch_value.item(), ref(x.numpy()), rtol=1e-5, atol=1e-6)
         kept = np.concatenate([b[0].numpy() for b in batches[max(0, i + 1 - window) : i + 1]])
         np.testing.assert_allclose(metric.compute().item(), ref(kept), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("cls", [RunningSum, RunningMean])
+def test_running_rejects_complex_values(cls):
+    metric = cls(window=2)
+    metric.update(torch.tensor([1.0]))
+    with pytest.raises(TypeError, match=r"`value` must be a real tensor, got a tensor of dtype torch\.complex64"):
+        metric.update(torch.tensor([1 + 5j, 3 + 5j]))
+    assert metric.compute().item() == 1.0
 
 
 def test_running_rejects_bad_arguments():

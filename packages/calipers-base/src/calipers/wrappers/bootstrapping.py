@@ -41,15 +41,16 @@ def _select(x: Any, index: Tensor) -> Any:
     return x
 
 
-def _first_length(x: Any) -> int | None:
+def _row_counts(x: Any, out: list[int]) -> list[int]:
+    """The number of rows (``shape[0]``) of every tensor of at least one dimension in ``x``, in order."""
     if isinstance(x, Tensor):
-        return int(x.shape[0]) if x.ndim else None
+        if x.ndim:
+            out.append(int(x.shape[0]))
+        return out
     values = x.values() if isinstance(x, Mapping) else x if isinstance(x, (list, tuple)) else ()
     for v in values:
-        n = _first_length(v)
-        if n is not None:
-            return n
-    return None
+        _row_counts(v, out)
+    return out
 
 
 def _value_without_data(metric: Metric) -> Any:
@@ -86,7 +87,8 @@ class BootStrapper(WrapperMetric):
         TypeError: if ``base_metric`` is not a calipers metric, a flag is not a bool or ``generator`` not a
             ``torch.Generator``.
         ValueError: for a non-positive ``num_bootstraps``, a ``quantile`` outside ``[0, 1]`` or an unknown
-            ``sampling_strategy``; in ``update``, for inputs without any tensor.
+            ``sampling_strategy``; in ``update``, for inputs without any tensor or tensors with different numbers
+            of rows.
 
     Example:
         >>> import torch
@@ -148,11 +150,14 @@ class BootStrapper(WrapperMetric):
         return cast(list[Metric], list(self.metrics))
 
     def _resamples(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Tensor]:
-        size = _first_length(args)
-        if size is None:
-            size = _first_length(kwargs)
-        if size is None:
+        rows = _row_counts(kwargs, _row_counts(args, []))
+        if not rows:
             raise ValueError("BootStrapper: the inputs must hold at least one tensor with rows to resample, got none.")
+        if any(n != rows[0] for n in rows):  # resampled rows would pair values of different samples
+            raise ValueError(
+                f"BootStrapper: the tensor inputs must all have the same number of rows (dim 0), got {rows}."
+            )
+        size = rows[0]
         return [_bootstrap_sampler(size, self.sampling_strategy, self.generator) for _ in range(self.num_bootstraps)]
 
     def update(self, *args: Any, **kwargs: Any) -> None:

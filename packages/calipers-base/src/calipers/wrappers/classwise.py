@@ -7,9 +7,36 @@ from typing import Any
 from torch import Tensor
 
 from calipers.metric import Metric
-from calipers.wrappers.abstract import WrapperMetric
+from calipers.wrappers.abstract import WrapperMetric, rollback_on_error
 
 __all__ = ["ClasswiseWrapper"]
+
+
+def _declared_classes(metric: Metric) -> int | None:
+    """The number of classes (or labels) the wrapped metric declares, if it declares one."""
+    for name in ("num_classes", "num_labels"):
+        value = getattr(metric, name, None)
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return value
+    return None
+
+
+def _class_count(value: Any) -> int | None:
+    """Entries along dim 0 of a per-class value (a 0-d tensor is one class, squeezed); ``None`` for a non-tensor."""
+    if not isinstance(value, Tensor):
+        return None
+    return len(value) if value.ndim else 1
+
+
+def _local_value(metric: Metric) -> Any:
+    """``metric.compute()`` on this process's states alone (no sync, no cache kept, no warning)."""
+    d = metric.__dict__
+    saved = {name: d[name] for name in ("_computed", "_to_sync", "_silence_compute_warning")}
+    try:
+        d.update(_computed=None, _to_sync=False, _silence_compute_warning=True)
+        return metric.compute()
+    finally:
+        d.update(saved)
 
 
 class ClasswiseWrapper(WrapperMetric):
@@ -28,6 +55,8 @@ class ClasswiseWrapper(WrapperMetric):
     Raises:
         TypeError: if ``metric`` is not a calipers metric, ``labels`` not a list of strings, or ``prefix`` /
             ``postfix`` not strings.
+        ValueError: if ``labels`` does not have one entry per class: at construction when the metric declares
+            ``num_classes`` (or ``num_labels``), else on the first ``update``, before any state changes.
 
     Example:
         >>> import torch
@@ -58,10 +87,17 @@ class ClasswiseWrapper(WrapperMetric):
         for name, value in (("prefix", prefix), ("postfix", postfix)):
             if value is not None and not isinstance(value, str):
                 raise TypeError(f"ClasswiseWrapper: `{name}` must be a string or None, got {value!r}.")
+        known = _declared_classes(metric)
+        if labels is not None and known is not None and len(labels) != known:
+            raise ValueError(
+                f"ClasswiseWrapper: `labels` must have one entry per class of the wrapped metric ({known}), "
+                f"got {len(labels)}: {labels!r}."
+            )
         self.metric = metric
         self.labels = labels
         self._prefix = prefix
         self._postfix = postfix
+        self._labels_checked = labels is None or known is not None
 
     @property
     def higher_is_better(self) -> bool | None:  # type: ignore[override]
@@ -78,11 +114,40 @@ class ClasswiseWrapper(WrapperMetric):
             prefix, postfix = f"{type(self.metric).__name__.lower()}_", ""
         else:
             prefix, postfix = self._prefix or "", self._postfix or ""
-        names = self.labels if self.labels is not None else [str(i) for i in range(len(value))]
-        return {f"{prefix}{label}{postfix}": v for label, v in zip(names, value)}
+        names = self.labels if self.labels is not None else [str(i) for i in range(_class_count(value) or 0)]
+        return {
+            f"{prefix}{label}{postfix}": v for label, v in zip(names, value.reshape(1) if value.ndim == 0 else value)
+        }
+
+    def _check_labels_on_first_update(self, *args: Any, **kwargs: Any) -> None:
+        """When the number of classes was not known at construction: update, count the classes, roll back if wrong.
+
+        The wrapped metric's value after this first batch gives the number of classes (computed locally, never
+        synced); a ``labels`` list of another length raises with every state as it was before the call.
+        """
+        metric = self.metric
+        with rollback_on_error([metric]):
+            metric.update(*args, **kwargs)
+            value = _local_value(metric)
+            count = _class_count(value)
+            assert self.labels is not None
+            if count is not None and count != len(self.labels):
+                raise ValueError(
+                    f"ClasswiseWrapper: `labels` must have one entry per class of the wrapped metric ({count}), "
+                    f"got {len(self.labels)}: {self.labels!r}."
+                )
+        self.__dict__["_labels_checked"] = True
 
     def update(self, *args: Any, **kwargs: Any) -> None:
-        """Update the wrapped metric."""
+        """Update the wrapped metric.
+
+        Raises:
+            ValueError: on the first update, when ``labels`` does not have one entry per class of the metric's
+                value (only when the number of classes was not known at construction); no state changes.
+        """
+        if not self.__dict__["_labels_checked"]:
+            self._check_labels_on_first_update(*args, **kwargs)
+            return
         self.metric.update(*args, **kwargs)
 
     def compute(self) -> dict[str, Tensor]:
@@ -91,6 +156,17 @@ class ClasswiseWrapper(WrapperMetric):
 
     def forward(self, *args: Any, **kwargs: Any) -> dict[str, Tensor]:
         """The wrapped metric's ``forward``, one entry per class."""
+        if not self.__dict__["_labels_checked"]:
+            with rollback_on_error([self.metric]):
+                value = self.metric(*args, **kwargs)
+                count = _class_count(value)
+                if count is not None and count != len(self.labels or ()):
+                    raise ValueError(
+                        f"ClasswiseWrapper: `labels` must have one entry per class of the wrapped metric "
+                        f"({count}), got {len(self.labels or ())}: {self.labels!r}."
+                    )
+            self.__dict__["_labels_checked"] = True
+            return self._after_forward(self._convert_output(value))  # type: ignore[no-any-return]
         return self._after_forward(self._convert_output(self.metric(*args, **kwargs)))  # type: ignore[no-any-return]
 
     def __getattr__(self, name: str) -> Any:
