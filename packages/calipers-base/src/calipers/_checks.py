@@ -56,6 +56,7 @@ __all__ = [
     "check_tensor",
     "describe_choices",
     "is_int",
+    "value_range_ok",
 ]
 
 TensorKind = Literal["any", "real", "floating", "integer", "label", "bool"]
@@ -113,12 +114,19 @@ def check_flag(name: str, arg: str, value: Any) -> None:
         raise TypeError(f"{name}: `{arg}` must be a bool, got {value!r}.")
 
 
-def check_choice(name: str, arg: str, value: Any, allowed: Sequence[Any]) -> None:
-    """Raise ``ValueError`` unless ``value`` is one of ``allowed`` (strings compared by value, others by identity)."""
+def check_choice(name: str, arg: str, value: Any, allowed: Sequence[Any], *, expectation: str | None = None) -> None:
+    """Raise ``ValueError`` unless ``value`` is one of ``allowed``.
+
+    Strings and real numbers (not bools) are compared by value, anything else by identity. ``expectation`` replaces
+    the default ``one of [...]`` text where a phrase reads better (``"0 or 1"``).
+    """
     for a in allowed:
         if value is a or (isinstance(a, str) and isinstance(value, str) and value == a):
             return
-    raise ValueError(f"{name}: `{arg}` must be one of {describe_choices(allowed)}, got {value!r}.")
+        if _is_real_number(a) and _is_real_number(value) and value == a:
+            return
+    expectation = expectation or f"one of {describe_choices(allowed)}"
+    raise ValueError(f"{name}: `{arg}` must be {expectation}, got {value!r}.")
 
 
 def check_int(
@@ -129,14 +137,17 @@ def check_int(
     high: int | None = None,
     *,
     optional: bool = False,
+    expectation: str | None = None,
 ) -> None:
     """Raise unless ``value`` is an int (not a bool) in ``[low, high]`` (or ``None`` when ``optional``).
 
-    ``TypeError`` for another type, ``ValueError`` for an int out of range.
+    ``TypeError`` for another type, ``ValueError`` for an int out of range. ``expectation`` replaces the default
+    text (``"an int in [1, num_classes=5]"``, where a bound is another argument).
     """
     if optional and value is None:
         return
-    expectation = ("None or " if optional else "") + _range_text("an int", low, high, False, False)
+    if expectation is None:
+        expectation = ("None or " if optional else "") + _range_text("an int", low, high, False, False)
     if not is_int(value):
         raise TypeError(f"{name}: `{arg}` must be {expectation}, got {value!r}.")
     if not _in_range(value, low, high, False, False):
@@ -363,6 +374,8 @@ def check_labels(
         if high < 2 and bool(value.any()):
             raise ValueError(f"{name}: `{arg}` values must be in [{low}, {high - 1}], got True.")
         return
+    if value_range_ok(value, low, high):  # the valid case: one reduction (NaN fails it), the search below only on error
+        return
     bad = (value < low) | (value >= high)
     if ignore_index is not None:
         bad &= value != ignore_index
@@ -393,3 +406,18 @@ def check_nonnegative(name: str, arg: str, value: Tensor, ignore_index: int | No
     if bool(bad.any()):
         extra = f" or ignore_index={ignore_index}" if ignore_index is not None else ""
         raise ValueError(f"{name}: `{arg}` values must be >= 0{extra}, got {value[bad][0].item()!r}.")
+
+
+def value_range_ok(value: Tensor, low: float, high: float) -> bool:
+    """Whether every value of a real ``value`` is in ``[low, high)`` and, for floats, a whole number (NaN is not).
+
+    One ``aminmax`` reduction and one host synchronisation (two for floats: the fractional parts too); ``False``
+    tells the caller to look for the offending value. An empty tensor is in range.
+    """
+    if value.numel() == 0:
+        return True
+    lo, hi = value.aminmax()
+    if value.is_floating_point():
+        ok = torch.logical_and(lo >= low, hi < high)
+        return bool(ok) and not bool(value.frac().any())
+    return bool(lo >= low) and bool(hi < high)
