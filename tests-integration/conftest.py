@@ -306,6 +306,25 @@ def ddp_run(shared: Path) -> dict[str, Any]:
     return shared_step(shared, "ddp", step)
 
 
+# ---------------------------------------------------------------- PyTorch Lightning
+
+
+@pytest.fixture(scope="session", params=["single", "ddp"])
+def lightning_run(request: pytest.FixtureRequest, shared: Path) -> dict[str, Any]:
+    """The per-rank reports of ``scripts/lightning_train.py`` (2 epochs + resume + validate + test), by mode."""
+    mode = request.param
+
+    def step(folder: Path) -> dict[str, Any]:
+        start = time.monotonic()
+        env = clean_env(GLOO_SOCKET_IFNAME="lo", PYTHONWARNINGS="ignore")
+        run([sys.executable, SCRIPTS / "lightning_train.py", folder, mode], cwd=folder, env=env, timeout=300)
+        record_timing(shared, f"lightning {mode}", time.monotonic() - start)
+        ranks = sorted(folder.glob("rank*.json"))
+        return {"mode": mode, "ranks": [json.loads(p.read_text()) for p in ranks]}
+
+    return shared_step(shared, f"lightning-{mode}", step)
+
+
 # ---------------------------------------------------------------- terminal summary
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 DOMAINS = ("audio", "classification", "regression", "retrieval", "text")
-HEAVY = ("scipy", "matplotlib", "sklearn", "pandas", "torchmetrics", "torcheval")
+HEAVY = ("scipy", "matplotlib", "sklearn", "pandas", "torchmetrics", "torcheval", "lightning", "pytorch_lightning")
 
 
 def _domain_modules(modules: list[str], domains=DOMAINS) -> list[str]:

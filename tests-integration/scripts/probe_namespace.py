@@ -12,7 +12,17 @@ import sys
 import warnings
 from typing import Any
 
-WATCHED = ("scipy", "matplotlib", "sklearn", "numpy", "pandas", "torchmetrics", "torcheval")
+WATCHED = (
+    "scipy",
+    "matplotlib",
+    "sklearn",
+    "numpy",
+    "pandas",
+    "torchmetrics",
+    "torcheval",
+    "lightning",
+    "pytorch_lightning",
+)
 DOMAINS = ("audio", "classification", "regression", "retrieval", "text")
 PROBE_NAMES = {  # one class and one function per domain
     "audio": ("SignalNoiseRatio", "signal_noise_ratio"),
@@ -94,15 +104,17 @@ def main() -> None:
         for domain, (cls, fn) in PROBE_NAMES.items()
     }
     report["unknown_name"] = _outcome(calipers, "NoSuchMetric")
+    report["unknown_private_name"] = _outcome(calipers, "_no_such_name")
     report["calipers_modules_after_lazy"] = _calipers_modules()
 
     report["dir"] = dir(calipers)
     report["all"] = list(calipers.__all__)
     report["functional_dir"] = dir(calipers.functional)
     report["functional_all"] = list(calipers.functional.__all__)
-    from calipers._lazy import FUNCTIONAL_NAMES, MODULE_NAMES
+    from calipers._lazy import domain_names
 
-    report["tables"] = {"classes": MODULE_NAMES, "functions": FUNCTIONAL_NAMES}
+    # what the installed domains declare (calipers/_domains/<domain>.py): base itself holds no domain's names
+    report["declared"] = {"classes": domain_names("calipers"), "functions": domain_names("calipers.functional")}
     report["calipers_modules_at_end"] = _calipers_modules()
     report["distributions"] = sorted(
         d.metadata["Name"] for d in importlib.metadata.distributions() if d.metadata["Name"].startswith("calipers")
