@@ -26,7 +26,7 @@ ValueError: RetrievalMAP: `top_k` must be None or an int >= 1, got 0.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence, Sized
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -52,7 +52,9 @@ __all__ = [
     "check_nonnegative",
     "check_probability",
     "check_same_device",
+    "check_same_length",
     "check_same_shape",
+    "check_strings",
     "check_tensor",
     "describe_choices",
     "is_int",
@@ -421,3 +423,27 @@ def value_range_ok(value: Tensor, low: float, high: float) -> bool:
         ok = torch.logical_and(lo >= low, hi < high)
         return bool(ok) and not bool(value.frac().any())
     return bool(lo >= low) and bool(hi < high)
+
+
+# ---------------------------------------------------------------------------------------------- text
+def check_strings(name: str, arg: str, value: Any) -> list[str]:
+    """Return ``value`` as a list of strings (a single string is one item), else raise ``TypeError``.
+
+    A sequence (list, tuple, ...) of strings is accepted; the message names the first item that is not a string.
+    """
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, Sequence) or isinstance(value, (bytes, bytearray)):
+        raise TypeError(f"{name}: `{arg}` must be a string or a sequence of strings, got {type(value).__name__}.")
+    if not all(isinstance(item, str) for item in value):
+        pos, item = next((i, v) for i, v in enumerate(value) if not isinstance(v, str))
+        raise TypeError(
+            f"{name}: `{arg}` must be a string or a sequence of strings, got {type(item).__name__} at position {pos}."
+        )
+    return list(value)
+
+
+def check_same_length(name: str, a: Sized, b: Sized, args: tuple[str, str] = ("preds", "target")) -> None:
+    """Raise ``ValueError`` unless ``b`` has as many items as ``a`` (no silent truncation), naming both lengths."""
+    if len(a) != len(b):
+        raise ValueError(f"{name}: `{args[1]}` must have as many items as `{args[0]}` ({len(a)}), got {len(b)}.")
