@@ -85,13 +85,13 @@ def _as_rows(x: Any) -> Tensor:
     return t.reshape(1, *t.shape[1:]) if t.ndim == 0 else t
 
 
+def _is_text_item(v: Any) -> bool:
+    return isinstance(v, (str, Mapping)) or (isinstance(v, (list, tuple)) and all(isinstance(w, str) for w in v))
+
+
 def _is_text(x: Any) -> bool:
-    """A string, or a list/tuple of strings or of lists of strings (text metrics' inputs)."""
-    if isinstance(x, str):
-        return True
-    return isinstance(x, (list, tuple)) and all(
-        isinstance(v, str) or (isinstance(v, (list, tuple)) and all(isinstance(w, str) for w in v)) for v in x
-    )
+    """A string, or a list/tuple of strings, of lists of strings or of dicts (text metrics' inputs, e.g. SQuAD)."""
+    return isinstance(x, str) or (isinstance(x, (list, tuple)) and all(_is_text_item(v) for v in x))
 
 
 def cat_batches(batches: Sequence[tuple[Any, ...]]) -> tuple[Any, ...]:
