@@ -19,7 +19,7 @@ __all__ = ["MetricArithmetic"]
 
 
 class MetricArithmetic:
-    """Keyword routing to ``update``, and the operators of seed 001's "Metric Arithmetic" (reflected forms too).
+    """Keyword routing to ``update``, and every arithmetic operator between metrics (reflected forms too).
 
     ``-a`` is the negation and ``+a`` the identity (TorchMetrics returns ``-abs(a)`` and ``abs(a)``).
     """
