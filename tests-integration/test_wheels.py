@@ -113,8 +113,12 @@ def test_base_version_attribute_matches_its_distribution(wheels):
 def test_domain_wheel_ships_only_its_own_folders(wheels, domain):
     files = _code_files(wheels[f"calipers-{domain}"])
     own = (f"calipers/{domain}/", f"calipers/functional/{domain}/")
-    assert [f for f in files if not f.startswith(own)] == [], f"calipers-{domain} ships files outside {own}"
+    declaration = f"calipers/_domains/{domain}.py"  # its top-level names, discovered by calipers-base
+    outside = [f for f in files if not f.startswith(own) and f != declaration]
+    assert outside == [], f"calipers-{domain} ships files outside {own}"
+    assert "calipers/_domains/__init__.py" not in files  # a namespace package spread over the domains
     for required in (
+        declaration,
         f"calipers/{domain}/__init__.py",
         f"calipers/{domain}/py.typed",
         f"calipers/functional/{domain}/__init__.py",
