@@ -2,8 +2,9 @@ __path__ = __import__("pkgutil").extend_path(__path__, __name__)
 
 __doc__ = """calipers: PyTorch metrics in installable domain packages.
 
-``calipers`` (this distribution, ``calipers-base``) holds :class:`Metric`, metric arithmetic and the aggregation
-metrics. The domain distributions add ``calipers.classification``, ``calipers.regression``, ``calipers.retrieval``,
+``calipers`` (this distribution, ``calipers-base``) holds :class:`Metric`, metric arithmetic, the aggregation
+metrics and the wrappers (the six TorchMetrics exports at its top level are here too: ``calipers.BootStrapper``...).
+The domain distributions add ``calipers.classification``, ``calipers.regression``, ``calipers.retrieval``,
 ``calipers.audio`` and ``calipers.text``; their metrics are also reachable here (``calipers.Accuracy``...), imported
 on first use.
 """
@@ -21,17 +22,29 @@ from calipers.aggregation import SumMetric as SumMetric
 from calipers.collections import MetricCollection as MetricCollection
 from calipers.compositional import CompositionalMetric as CompositionalMetric
 from calipers.metric import Metric as Metric
+from calipers.wrappers import BootStrapper as BootStrapper
+from calipers.wrappers import ClasswiseWrapper as ClasswiseWrapper
+from calipers.wrappers import MetricTracker as MetricTracker
+from calipers.wrappers import MinMaxMetric as MinMaxMetric
+from calipers.wrappers import MultioutputWrapper as MultioutputWrapper
+from calipers.wrappers import MultitaskWrapper as MultitaskWrapper
 
 __version__ = "0.1.0"
 
 _EAGER = [
+    "BootStrapper",
     "CatMetric",
+    "ClasswiseWrapper",
     "CompositionalMetric",
     "MaxMetric",
     "MeanMetric",
     "Metric",
     "MetricCollection",
+    "MetricTracker",
+    "MinMaxMetric",
     "MinMetric",
+    "MultioutputWrapper",
+    "MultitaskWrapper",
     "RunningMean",
     "RunningSum",
     "SumMetric",

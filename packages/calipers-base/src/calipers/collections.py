@@ -18,6 +18,7 @@ from calipers._collection_groups import (
     link,
     update_groups,
 )
+from calipers._jit import hide_from_torchscript
 from calipers._tree_sync import sync_roots, synced
 from calipers.metric import Metric
 
@@ -66,6 +67,12 @@ class MetricCollection(ModuleDict):
     _modules: dict[str, Metric]  # type: ignore[assignment]
     prefix: str | None
     postfix: str | None
+    _groups: list[list[str]]
+    _dict_affixes: dict[str, tuple[str | None, str | None]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        hide_from_torchscript(cls)
 
     def __init__(
         self,
@@ -84,8 +91,8 @@ class MetricCollection(ModuleDict):
                 f"got {compute_groups!r}."
             )
         self._enable_compute_groups = compute_groups
-        self._groups: list[list[str]] = []
-        self._dict_affixes: dict[str, tuple[str | None, str | None]] = {}
+        self._groups = []
+        self._dict_affixes = {}
         self._detached = False
         self.add_metrics(metrics, *additional_metrics)
 
@@ -186,7 +193,12 @@ class MetricCollection(ModuleDict):
 
     @property
     def compute_groups(self) -> dict[int, list[str]]:
-        """The compute groups, ``{index: [member names]}`` (one entry per member when nothing is shared)."""
+        """The compute groups, ``{index: [member names]}`` (one entry per member when nothing is shared).
+
+        Empty (``{}``) when the collection was built with ``compute_groups=False``, as in TorchMetrics.
+        """
+        if self._enable_compute_groups is False:
+            return {}
         return {i: list(group) for i, group in enumerate(self._groups)}
 
     def _shared(self) -> list[tuple[Metric, list[Metric]]]:
@@ -397,3 +409,6 @@ class MetricCollection(ModuleDict):
         from calipers.utilities.plot import plot_collection
 
         return plot_collection(self, val, ax, together)
+
+
+hide_from_torchscript(MetricCollection)

@@ -22,6 +22,7 @@ from typing_extensions import Self
 
 from calipers._arithmetic import MetricArithmetic
 from calipers._forward import batch_value, forward, forward_full_state_update, forward_reduce_state_update
+from calipers._jit import hide_from_torchscript
 from calipers._state import (
     ELEMENTWISE,
     Reduction,
@@ -35,7 +36,7 @@ from calipers._wrapping import wrap_compute, wrap_update
 from calipers.exceptions import ClassConstantError, MetricStateError
 from calipers.utilities.distributed import distributed_available as _default_distributed_available
 
-__all__ = ["Metric"]
+__all__ = ["CompositionalMetric", "Metric"]
 
 _CONSTANTS = frozenset({"higher_is_better", "is_differentiable", "full_state_update"})
 _DTYPE_CASTS = ("Module.half.", "Module.float.", "Module.double.", "Module.bfloat16.", "Module.type.")
@@ -119,6 +120,7 @@ class Metric(MetricArithmetic, Module, ABC):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        hide_from_torchscript(cls)
         update = cls.__dict__.get("update")
         if update is not None and not getattr(update, "__calipers_wrapped__", False):
             cls.update = wrap_update(update)  # type: ignore[method-assign]
@@ -583,3 +585,11 @@ class Metric(MetricArithmetic, Module, ABC):
 
     def __iter__(self) -> Any:
         raise TypeError(f"{type(self).__name__} is not iterable.")
+
+
+hide_from_torchscript(Metric)
+
+# TorchMetrics defines `CompositionalMetric` in `torchmetrics.metric`; it lives in `calipers.compositional` (which
+# imports this module) and is re-exported here once `Metric` exists. `calipers/__init__.py` imports this module
+# before `calipers.compositional`, so the cycle always starts here.
+from calipers.compositional import CompositionalMetric as CompositionalMetric  # noqa: E402

@@ -28,9 +28,7 @@ def _members():
 def test_groups_come_from_signatures_never_from_values():
     mc = MetricCollection(_members())
     assert mc.compute_groups == {0: ["mean", "sum"], 1: ["scaled2"], 2: ["scaled3"]}
-    assert MetricCollection(_members(), compute_groups=False).compute_groups == {
-        i: [k] for i, k in enumerate(["mean", "scaled2", "scaled3", "sum"])
-    }
+    assert MetricCollection(_members(), compute_groups=False).compute_groups == {}  # as TorchMetrics
     explicit = MetricCollection(_members(), compute_groups=[["scaled3", "scaled2"]])
     assert explicit.compute_groups == {0: ["scaled3", "scaled2"], 1: ["mean"], 2: ["sum"]}
     # Same state names and equal states on the first batch, but no signature: never merged.

@@ -210,7 +210,8 @@ def test_feature_share_runs_the_network_once_per_batch():
     assert_close(shared.compute(), {k: m.compute() for k, m in zip(("p1", "p2", "p3"), alone)}, 1e-5, 1e-5)
     restored = pickle.loads(pickle.dumps(shared))
     restored.update(torch.ones(2))
-    assert restored.compute_groups == {0: ["p1"], 1: ["p2"], 2: ["p3"]}
+    assert restored.compute_groups == {}  # built with compute_groups=False, as in TorchMetrics
+    assert restored._groups == [["p1"], ["p2"], ["p3"]]
 
 
 def test_feature_share_errors_and_warnings():

@@ -10,6 +10,7 @@ import torch
 from torch import Tensor
 from torch.nn import ModuleList
 
+from calipers._jit import hide_from_torchscript
 from calipers._tree_sync import sync_targets, synced
 from calipers.collections import MetricCollection
 from calipers.exceptions import CalipersUserWarning, MetricStateError
@@ -51,6 +52,10 @@ class MetricTracker(ModuleList):
 
     maximize: bool | list[bool]
     _base_metric: Metric | MetricCollection
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        hide_from_torchscript(cls)
 
     def __init__(self, metric: Metric | MetricCollection, maximize: bool | list[bool] | None = None) -> None:
         super().__init__()
@@ -196,3 +201,6 @@ def _higher_is_better(name: str, metric: Metric) -> bool:
             f"MetricTracker: `maximize` must be given when a metric has no `higher_is_better`, got None for {name!r}."
         )
     return better
+
+
+hide_from_torchscript(MetricTracker)
