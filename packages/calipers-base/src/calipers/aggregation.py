@@ -5,7 +5,8 @@
 * ``"error"``: raise a ``ValueError`` (states untouched);
 * ``"warn"``: drop them with a warning; ``"ignore"``: drop them silently;
 * ``"disable"``: no check at all (fastest: no host-device synchronisation);
-* a float: replace them by that value.
+* a float: replace them by that value (for the mean, an element whose value or weight is NaN becomes that value
+  with weight 1, as in TorchMetrics).
 
 The caller's tensors are never modified.
 """
@@ -135,10 +136,11 @@ class BaseAggregator(Metric):
                     keep = ~nans
                     x = x[keep] if nans.shape == x.shape else x
                     weight = weight[keep] if weight is not None else None
-                else:  # a float: replace (out of place)
+                else:  # a float: an element with a NaN value or weight becomes (fill, weight 1), out of place
                     fill = torch.tensor(float(strategy), dtype=self._dtype, device=x.device)
                     x = torch.where(nans, fill, x.to(self._dtype))
-                    weight = torch.where(nans, fill, weight.to(self._dtype)) if weight is not None else None
+                    if weight is not None:
+                        weight = torch.where(nans, torch.ones_like(fill), weight.to(self._dtype))
         return x.to(self._dtype), (weight.to(self._dtype) if weight is not None else None)
 
     def update(self, value: float | Tensor) -> None:

@@ -134,9 +134,32 @@ def test_nan_strategies_do_not_mutate_the_input():
     keep = x.clone(), w.clone()
     metric = MeanMetric(nan_strategy=0.5)
     metric.update(x, w)
-    # NaN positions (1 in x, 2 in w) become 0.5 in both: values [1, .5, .5], weights [1, .5, .5]
-    np.testing.assert_allclose(metric.compute().item(), np.average([1, 0.5, 0.5], weights=[1, 0.5, 0.5]))
+    # NaN positions (1 in x, 2 in w) are imputed: value 0.5 with weight 1 (values [1, .5, .5], weights [1, 1, 1])
+    np.testing.assert_allclose(metric.compute().item(), np.average([1, 0.5, 0.5], weights=[1, 1, 1]))
     assert torch.equal(x.nan_to_num(7), keep[0].nan_to_num(7)) and torch.equal(w.nan_to_num(7), keep[1].nan_to_num(7))
+
+
+@pytest.mark.parametrize(
+    ("value", "weight", "imputed_value", "imputed_weight"),
+    [
+        ([float("nan"), 0.0], [1.0, 1.0], [2.0, 0.0], [1.0, 1.0]),  # the issue's example: 1.0, not 1.333
+        ([float("nan"), 0.0], [3.0, 1.0], [2.0, 0.0], [1.0, 1.0]),
+        ([1.0, 0.0], [float("nan"), 3.0], [2.0, 0.0], [1.0, 3.0]),
+        ([float("nan"), 4.0], 2.0, [2.0, 4.0], [1.0, 2.0]),  # broadcast weight: only the NaN element's becomes 1
+    ],
+)
+def test_float_nan_strategy_imputes_the_value_with_weight_one(value, weight, imputed_value, imputed_weight):
+    """An element whose value or weight is NaN becomes (fill, weight 1), as in TorchMetrics (oracle: np.average)."""
+    metric = MeanMetric(nan_strategy=2.0)
+    metric.update(torch.tensor(value), weight=torch.tensor(weight))
+    expected = np.average(imputed_value, weights=imputed_weight)
+    np.testing.assert_allclose(metric.compute().item(), expected, rtol=1e-6)
+    if isinstance(weight, list):  # TorchMetrics agrees on per-element weights (a broadcast one aliases, see CHANGELOG)
+        import torchmetrics
+
+        peer = torchmetrics.MeanMetric(nan_strategy=2.0)
+        peer.update(torch.tensor(value), weight=torch.tensor(weight))
+        np.testing.assert_allclose(peer.compute().item(), expected, rtol=1e-6)
 
 
 def test_nan_ignore_and_warn_drop_pairs():
