@@ -1,0 +1,203 @@
+"""All queries ranked at once: one sort by (query, descending score), then segment layout.
+
+**Tie rule.** Rows are ordered by query, then by descending score, then non-relevant before relevant: among
+documents with equal scores a relevant one is never ranked above a non-relevant one (the pessimistic order, the
+same for every metric and independent of the order of the rows). :func:`~calipers.functional.retrieval.
+retrieval_normalized_dcg` instead averages the gains of tied documents (as TorchMetrics and scikit-learn do), and
+:func:`~calipers.functional.retrieval.retrieval_auroc` counts a tied (relevant, non-relevant) pair as half (as
+scikit-learn does); both only depend on the tie groups, never on the order inside one.
+
+**Sort.** The general path sorts three times, stably: by the relevance bit, by the score key, by the query.
+The fast path packs ``query << 33 | descending score key << 1 | relevance bit`` into one ``int64`` and sorts once;
+it applies when the scores fit 32-bit keys (float32/float16/bfloat16) and the query ids lie in ``[0, 2**30)``
+(predicate :func:`one_key`; workload ``retrieval.ndcg`` of tools/bench). Equal packed keys are identical rows, so
+that sort need not be stable.
+
+**Sharing.** :func:`ranking_of` keeps the last ranking with the state objects it was built from, so the members of
+a :class:`~calipers.MetricCollection` compute group (which hold the same state objects) sort once.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from calipers._checks import check_labels
+from calipers.utilities.data import dim_zero_cat
+from calipers.utilities.sorting import sortable_keys
+
+__all__ = ["Ranking", "descending_keys", "forget", "one_key", "rank", "rank_query", "ranking_of", "result_dtype"]
+
+_SCORE_BITS = 32  # the fast path packs keys of at most this width (query ids then lie in [0, 2**30))
+
+
+def descending_keys(x: Tensor) -> tuple[Tensor, int]:
+    """``int64`` keys that sort ascending in the *descending* order of ``x``, and their width in bits.
+
+    Width 32: keys in ``[0, 2**32)`` (floats of at most 32 bits, integers that fit in ``int32``); width 64
+    otherwise (float64, wide integers).
+    """
+    if x.dtype == torch.bool:
+        x = x.to(torch.int32)
+    if x.is_floating_point():
+        keys = sortable_keys(x)
+        if keys.dtype == torch.int32:
+            return (~keys).long() + (1 << 31), 32
+        return ~keys, 64
+    if x.dtype != torch.int64 or x.numel() == 0 or (int(x.min()) >= -(1 << 31) and int(x.max()) < (1 << 31)):
+        return (~x.long()) + (1 << 31), 32
+    return ~x, 64
+
+
+def one_key(primary: Tensor, width: int, low_bits: int) -> bool:
+    """Whether ``primary`` packs with a key of ``width`` bits and ``low_bits`` more into one ``int64`` (fast path).
+
+    It must be non-negative and below ``2**(63 - width - low_bits)``, and ``width`` at most 32.
+    """
+    if width > _SCORE_BITS:
+        return False
+    if primary.numel() == 0:
+        return True
+    return int(primary.min()) >= 0 and int(primary.max()) < (1 << (63 - width - low_bits))
+
+
+def rank(preds: Tensor, relevant: Tensor, indexes: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """``(order, query, relevant, tie_start)`` of the rows in rank order (module docstring).
+
+    ``order`` maps rank positions to rows, ``query`` holds the sorted query ids, ``relevant`` the sorted relevance
+    bits and ``tie_start`` marks the first row of each group of equal (query, score).
+    """
+    keys, width = descending_keys(preds)
+    if one_key(indexes, width, 1):
+        packed = (indexes << (width + 1)) | (keys << 1) | relevant.long()
+        packed, order = packed.sort()
+        query = packed >> (width + 1)
+        rel = (packed & 1).bool()
+        group = packed >> 1
+    else:
+        order = torch.argsort(relevant.to(torch.int8), stable=True)
+        order = order[torch.argsort(keys[order], stable=True)]
+        order = order[torch.argsort(indexes[order], stable=True)]
+        query, rel = indexes[order], relevant[order]
+        group = keys[order]
+    tie_start = torch.ones(query.shape, dtype=torch.bool, device=query.device)
+    if query.numel() > 1:
+        tie_start[1:] = (group[1:] != group[:-1]) | (query[1:] != query[:-1])
+    return order, query, rel, tie_start
+
+
+class Ranking:
+    """Rows ranked per query (module docstring) and the per-query quantities every metric reads, built lazily.
+
+    Attributes: ``num_queries`` Q; ``query_ids`` (Q,), the sorted distinct query ids; ``counts`` (Q,) rows per
+    query; ``starts`` (Q,) first rank position of each query; ``seg`` (N,) the query (0..Q-1) of each ranked row;
+    ``pos`` (N,) its 0-based rank inside its query; ``rel`` (N,) its relevance; ``tie_start`` (N,) the first row of
+    each tie group.
+    """
+
+    def __init__(self, preds: Tensor, target: Tensor, indexes: Tensor) -> None:
+        self.target = target
+        self.device = preds.device
+        self.dtype = result_dtype(preds)
+        relevant = target if target.dtype == torch.bool else target > 0
+        self.order, query, self.rel, self.tie_start = rank(preds, relevant, indexes)
+        n = query.shape[0]
+        new = torch.ones(n, dtype=torch.bool, device=self.device)
+        if n > 1:
+            new[1:] = query[1:] != query[:-1]
+        self.starts = new.nonzero().reshape(-1)
+        self.num_queries = int(self.starts.shape[0])
+        self.counts = torch.diff(self.starts, append=torch.tensor([n], device=self.device))
+        self.query_ids = query[self.starts]
+        self.seg = new.cumsum(0) - 1
+        self.pos = torch.arange(n, device=self.device) - self.starts[self.seg]
+        self._binary_checked = target.dtype == torch.bool
+
+    def binary(self, name: str) -> None:
+        """Raise unless the targets are 0/1 (they may be graded when a graded metric leads a compute group)."""
+        if not self._binary_checked:
+            check_labels(name, "target", self.target, 2)
+            self._binary_checked = True
+
+    def per_query(self, mask: Tensor) -> Tensor:
+        """How many ranked rows of each query ``mask`` holds (int64, (Q,))."""
+        return torch.bincount(self.seg[mask], minlength=self.num_queries)
+
+    def query_sum(self, values: Tensor, rows: Tensor | None = None) -> Tensor:
+        """Per-query sums of float ``values`` given for the ranked rows (or for the rows selected by ``rows``)."""
+        seg = self.seg if rows is None else self.seg[rows]
+        out = torch.zeros(self.num_queries, dtype=values.dtype, device=self.device)
+        return out.index_add_(0, seg, values)
+
+    @cached_property
+    def n_rel(self) -> Tensor:
+        """Relevant rows per query."""
+        return self.per_query(self.rel)
+
+    @cached_property
+    def crel(self) -> Tensor:
+        """Relevant rows up to and including each ranked row, inside its query (int64, (N,))."""
+        c = self.rel.long().cumsum(0)
+        before = c[self.starts] - self.rel[self.starts].long()
+        return c - before[self.seg]
+
+    @cached_property
+    def gain(self) -> Tensor:
+        """The targets in rank order as float64 gains."""
+        return self.target[self.order].to(torch.float64)
+
+    def discount(self, top_k: int | None) -> Tensor:
+        """``1 / log2(pos + 2)`` for the ranked rows in the top ``top_k`` of their query, 0 beyond (float64)."""
+        d = 1.0 / torch.log2(self.pos.to(torch.float64) + 2.0)
+        return d if top_k is None else d.masked_fill(self.pos >= top_k, 0.0)
+
+
+_last: list[Any] = []  # [key, pinned state objects, Ranking]: the last ranking built from metric states
+
+
+def _identity(value: Any) -> tuple[Any, ...]:
+    if isinstance(value, Tensor):
+        return (id(value), value._version)
+    return (id(value), len(value), id(value[-1]) if value else None)
+
+
+def ranking_of(preds: Any, target: Any, indexes: Any) -> Ranking | None:
+    """The ranking of the rows held by the states (lists of batches, or tensors after a sync); ``None`` if empty.
+
+    Built once for a given set of state objects: members of a compute group share it. The state objects are
+    pinned while the ranking is kept, so their ids cannot be reused by other objects.
+    """
+    key = (_identity(preds), _identity(target), _identity(indexes))
+    if _last and _last[0] == key:
+        ranking: Ranking = _last[2]
+        return ranking
+    if isinstance(preds, list) and not preds:
+        return None
+    p, t, i = dim_zero_cat(preds), dim_zero_cat(target), dim_zero_cat(indexes)
+    if p.numel() == 0:
+        return None
+    ranking = Ranking(p, t, i)
+    pins = (preds, target, indexes, *(v[-1] for v in (preds, target, indexes) if isinstance(v, list)))
+    _last[:] = [key, pins, ranking]
+    return ranking
+
+
+def forget(*states: Any) -> None:
+    """Drop the kept ranking if it was built from one of ``states`` (a metric's reset frees its memory)."""
+    if _last and any(s is p for s in states for p in _last[1]):
+        _last.clear()
+
+
+def rank_query(preds: Tensor, target: Tensor) -> Ranking | None:
+    """The ranking of one query's formatted rows (a functional), ``None`` when it has no rows."""
+    if preds.numel() == 0:
+        return None
+    return Ranking(preds, target, torch.zeros(preds.shape, dtype=torch.int64, device=preds.device))
+
+
+def result_dtype(preds: Tensor) -> torch.dtype:
+    """The dtype of a metric's value: float64 for float64 scores, float32 otherwise (as TorchMetrics)."""
+    return torch.float64 if preds.dtype == torch.float64 else torch.float32
