@@ -1,0 +1,276 @@
+r"""Signal-to-distortion ratios: SDR (bss_eval's, with a distortion filter), SI-SDR and source-aggregated SDR.
+
+SDR: the estimate :math:`\hat s` is projected on the span of ``filter_length`` delays of the reference :math:`s`
+(both normalised to unit energy); with :math:`c` the energy of that projection,
+:math:`\text{SDR} = 10 \log_{10} \frac{c}{1 - c}`. The projection solves a symmetric Toeplitz system, done by
+:func:`calipers.functional.audio._toeplitz.toeplitz_quadratic_form` in ``O(L^2)`` per signal (float64, batched,
+on the inputs' device).
+
+SI-SDR: :math:`\alpha = \frac{\langle \hat s, s\rangle + \epsilon}{\lVert s\rVert^2 + \epsilon}`,
+:math:`\text{SI-SDR} = 10 \log_{10} \frac{\lVert \alpha s\rVert^2 + \epsilon}{\lVert \alpha s - \hat s\rVert^2 +
+\epsilon}`.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from calipers._checks import check_flag, check_float, check_int
+from calipers.functional.audio._common import (
+    _as_compute,
+    _centre,
+    _check_signals,
+    _compute_dtype,
+    _value_dtype,
+)
+from calipers.functional.audio._toeplitz import toeplitz_conjugate_gradient, toeplitz_quadratic_form
+
+__all__ = [
+    "scale_invariant_signal_distortion_ratio",
+    "signal_distortion_ratio",
+    "source_aggregated_signal_distortion_ratio",
+]
+
+# Floor of the signals' norms before normalisation (a silent reference gives a zero system, hence NaN).
+_NORM_FLOOR = 1e-6
+
+
+# ------------------------------------------------------------------------------------------------ SI-SDR
+def _si_sdr_values(preds: Tensor, target: Tensor, zero_mean: bool) -> Tensor:
+    """SI-SDR of every signal (inputs already in the compute dtype)."""
+    if zero_mean:
+        preds, target = _centre(preds), _centre(target)
+    eps = torch.finfo(preds.dtype).eps
+    target_energy = torch.linalg.vecdot(target, target)
+    alpha = (torch.linalg.vecdot(preds, target) + eps) / (target_energy + eps)
+    noise = target * alpha.unsqueeze(-1) - preds
+    return 10 * torch.log10((alpha * alpha * target_energy + eps) / (torch.linalg.vecdot(noise, noise) + eps))
+
+
+def _si_sdr_arg_validation(name: str, zero_mean: object) -> None:
+    """``zero_mean`` must be a bool."""
+    check_flag(name, "zero_mean", zero_mean)
+
+
+def _si_sdr_tensor_validation(name: str, preds: object, target: object) -> tuple[Tensor, Tensor]:
+    """Real tensors of one shape ``(..., time)``."""
+    return _check_signals(name, preds, target)
+
+
+def _si_sdr_format(preds: Tensor, target: Tensor) -> tuple[Tensor, Tensor, torch.dtype]:
+    """Cast to the compute dtype (float32 for half precision); return the dtype of the values too."""
+    out = _value_dtype(preds, target)
+    p, t = _as_compute(_compute_dtype(out), preds, target)
+    return p, t, out
+
+
+def _si_sdr_update(preds: Tensor, target: Tensor, zero_mean: bool) -> Tensor:
+    """SI-SDR of every signal, shape ``preds.shape[:-1]``."""
+    return _si_sdr_values(preds, target, zero_mean)
+
+
+def scale_invariant_signal_distortion_ratio(preds: Tensor, target: Tensor, zero_mean: bool = False) -> Tensor:
+    """Scale-invariant signal-to-distortion ratio (dB) of every signal.
+
+    Args:
+        preds: estimated signals, shape ``(..., time)``.
+        target: reference signals, the shape of ``preds``.
+        zero_mean: subtract each signal's mean first.
+
+    Returns:
+        The SI-SDR of every signal, shape ``preds.shape[:-1]``, in the inputs' floating dtype (half precision is
+        computed in float32).
+
+    Raises:
+        TypeError: if an input is not a real tensor or ``zero_mean`` is not a bool.
+        ValueError: if the shapes differ.
+
+    Example:
+        >>> import torch
+        >>> from calipers.functional.audio import scale_invariant_signal_distortion_ratio
+        >>> preds, target = torch.tensor([2.5, 0.0, 2.0, 8.0]), torch.tensor([3.0, -0.5, 2.0, 7.0])
+        >>> scale_invariant_signal_distortion_ratio(preds, target)
+        tensor(18.4030)
+    """
+    name = "scale_invariant_signal_distortion_ratio"
+    _si_sdr_arg_validation(name, zero_mean)
+    p, t = _si_sdr_tensor_validation(name, preds, target)
+    p, t, out = _si_sdr_format(p, t)
+    return _si_sdr_update(p, t, zero_mean).to(out)
+
+
+# ------------------------------------------------------------------------------------------------ SDR
+def _sdr_arg_validation(
+    name: str, use_cg_iter: object, filter_length: object, zero_mean: object, load_diag: object
+) -> None:
+    """``use_cg_iter``: None or an int >= 1; ``filter_length``: an int >= 1; ``load_diag``: None or a float >= 0."""
+    check_int(name, "use_cg_iter", use_cg_iter, 1, optional=True)
+    check_int(name, "filter_length", filter_length, 1)
+    check_flag(name, "zero_mean", zero_mean)
+    check_float(name, "load_diag", load_diag, 0.0, optional=True)
+
+
+def _sdr_tensor_validation(name: str, preds: object, target: object, filter_length: int) -> tuple[Tensor, Tensor]:
+    """Real tensors of one shape ``(..., time)`` with ``time >= filter_length``."""
+    p, t = _check_signals(name, preds, target)
+    if p.shape[-1] < filter_length:
+        raise ValueError(
+            f"{name}: `filter_length` must be at most the number of samples {p.shape[-1]} of the signals, got "
+            f"{filter_length}."
+        )
+    return p, t
+
+
+def _sdr_format(preds: Tensor, target: Tensor, zero_mean: bool) -> tuple[Tensor, Tensor, torch.dtype]:
+    """Float64 signals of unit energy, flattened to ``(N, time)``; the values' dtype (float64 or float32)."""
+    out = torch.float64 if _value_dtype(preds, target) == torch.float64 else torch.float32
+    p = preds.reshape(-1, preds.shape[-1]).double()
+    t = target.reshape(-1, target.shape[-1]).double()
+    if zero_mean:
+        p, t = _centre(p), _centre(t)
+    p = p / torch.clamp(torch.linalg.vector_norm(p, dim=-1, keepdim=True), min=_NORM_FLOOR)
+    t = t / torch.clamp(torch.linalg.vector_norm(t, dim=-1, keepdim=True), min=_NORM_FLOOR)
+    return p, t, out
+
+
+def _fft_size(n: int) -> int:
+    """The smallest 5-smooth integer >= ``n`` (FFT sizes with small prime factors only)."""
+    best = 1 << max(n - 1, 0).bit_length()
+    p5 = 1
+    while p5 < best:
+        p35 = p5
+        while p35 < best:
+            p235 = p35
+            while p235 < n:
+                p235 *= 2
+            best = min(best, p235)
+            p35 *= 3
+        p5 *= 5
+    return best
+
+
+def _correlations(preds: Tensor, target: Tensor, filter_length: int) -> tuple[Tensor, Tensor]:
+    """Autocorrelation of ``target`` and its cross-correlation with ``preds``, lags ``0 .. filter_length - 1``."""
+    n_fft = _fft_size(preds.shape[-1] + filter_length - 1)
+    spectra = torch.fft.rfft(torch.stack([target, preds]), n_fft)
+    target_fft = spectra[0]
+    products = torch.stack([target_fft.real**2 + target_fft.imag**2, target_fft.conj() * spectra[1]])
+    correlations = torch.fft.irfft(products, n_fft)[..., :filter_length]
+    return correlations[0], correlations[1]
+
+
+def _sdr_update(
+    preds: Tensor, target: Tensor, use_cg_iter: int | None, filter_length: int, load_diag: float | None
+) -> Tensor:
+    """SDR of every (formatted, ``(N, time)``) signal, float64, shape ``(N,)``."""
+    r, b = _correlations(preds, target, filter_length)
+    if load_diag is not None:
+        r = torch.cat([r[:, :1] + load_diag, r[:, 1:]], dim=-1)
+    exact = use_cg_iter is None
+    coherence = toeplitz_quadratic_form(r, b) if exact else toeplitz_conjugate_gradient(r, b, use_cg_iter or 1)
+    return 10 * torch.log10(coherence / (1 - coherence))
+
+
+def signal_distortion_ratio(
+    preds: Tensor,
+    target: Tensor,
+    use_cg_iter: int | None = None,
+    filter_length: int = 512,
+    zero_mean: bool = False,
+    load_diag: float | None = None,
+) -> Tensor:
+    """Signal-to-distortion ratio (dB, bss_eval's single-source definition) of every signal.
+
+    Args:
+        preds: estimated signals, shape ``(..., time)``.
+        target: reference signals, the shape of ``preds``.
+        use_cg_iter: solve the distortion filter by this many preconditioned conjugate-gradient iterations (an
+            approximation; ``None`` solves exactly).
+        filter_length: length of the distortion filter (at most ``time``).
+        zero_mean: subtract each signal's mean first.
+        load_diag: added to the diagonal of the system (regularises silent references).
+
+    Returns:
+        The SDR of every signal, shape ``preds.shape[:-1]``: float64 for float64 inputs, else float32. A silent
+        reference gives NaN unless ``load_diag`` is given.
+
+    Raises:
+        TypeError: if an input is not a real tensor or an argument has the wrong type.
+        ValueError: if the shapes differ, ``time < filter_length`` or an argument is out of range.
+
+    Example:
+        >>> import torch
+        >>> from calipers.functional.audio import signal_distortion_ratio
+        >>> g = torch.Generator().manual_seed(1)
+        >>> target = torch.randn(2, 8000, generator=g)
+        >>> preds = target + 0.1 * torch.randn(2, 8000, generator=g)
+        >>> signal_distortion_ratio(preds, target).round(decimals=1)
+        tensor([20.3000, 20.3000])
+    """
+    name = "signal_distortion_ratio"
+    _sdr_arg_validation(name, use_cg_iter, filter_length, zero_mean, load_diag)
+    p, t = _sdr_tensor_validation(name, preds, target, filter_length)
+    shape = p.shape[:-1]
+    p, t, out = _sdr_format(p, t, zero_mean)
+    return _sdr_update(p, t, use_cg_iter, filter_length, load_diag).to(out).reshape(shape)
+
+
+# ------------------------------------------------------------------------------------------------ SA-SDR
+def _sa_sdr_arg_validation(name: str, scale_invariant: object, zero_mean: object) -> None:
+    """Both flags must be bools."""
+    check_flag(name, "scale_invariant", scale_invariant)
+    check_flag(name, "zero_mean", zero_mean)
+
+
+def _sa_sdr_tensor_validation(name: str, preds: object, target: object) -> tuple[Tensor, Tensor]:
+    """Real tensors of one shape ``(..., spk, time)``."""
+    return _check_signals(name, preds, target, min_ndim=2)
+
+
+def _sa_sdr_update(preds: Tensor, target: Tensor, scale_invariant: bool, zero_mean: bool) -> Tensor:
+    """SA-SDR of every group of speakers, shape ``preds.shape[:-2]`` (inputs in the compute dtype)."""
+    if zero_mean:
+        preds, target = _centre(preds), _centre(target)
+    eps = torch.finfo(preds.dtype).eps
+    if scale_invariant:
+        cross = torch.linalg.vecdot(preds, target).sum(-1)
+        energy = torch.linalg.vecdot(target, target).sum(-1)
+        alpha = (cross + eps) / (energy + eps)
+        target = target * alpha[..., None, None]
+    distortion = target - preds
+    signal_energy = torch.linalg.vecdot(target, target).sum(-1)
+    return 10 * torch.log10((signal_energy + eps) / (torch.linalg.vecdot(distortion, distortion).sum(-1) + eps))
+
+
+def source_aggregated_signal_distortion_ratio(
+    preds: Tensor, target: Tensor, scale_invariant: bool = True, zero_mean: bool = False
+) -> Tensor:
+    """Source-aggregated signal-to-distortion ratio (dB): energies summed over the speakers before the ratio.
+
+    Args:
+        preds: estimated signals, shape ``(..., spk, time)``.
+        target: reference signals, the shape of ``preds``.
+        scale_invariant: scale all the speakers' references by one common optimal factor.
+        zero_mean: subtract each signal's mean first.
+
+    Returns:
+        The SA-SDR of every group, shape ``preds.shape[:-2]``, in the inputs' floating dtype.
+
+    Raises:
+        TypeError: if an input is not a real tensor or a flag is not a bool.
+        ValueError: if the shapes differ or the inputs have fewer than 2 dimensions.
+
+    Example:
+        >>> import torch
+        >>> from calipers.functional.audio import source_aggregated_signal_distortion_ratio
+        >>> target = torch.tensor([[3.0, -0.5, 2.0, 7.0], [1.0, 2.0, -1.0, 0.0]])
+        >>> preds = torch.tensor([[2.5, 0.0, 2.0, 8.0], [1.0, 1.5, -1.0, 0.5]])
+        >>> source_aggregated_signal_distortion_ratio(preds, target)
+        tensor(16.4719)
+    """
+    name = "source_aggregated_signal_distortion_ratio"
+    _sa_sdr_arg_validation(name, scale_invariant, zero_mean)
+    p, t = _sa_sdr_tensor_validation(name, preds, target)
+    p, t, out = _si_sdr_format(p, t)
+    return _sa_sdr_update(p, t, scale_invariant, zero_mean).to(out)
