@@ -2,4 +2,15 @@
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from calipers.text.edit_distance import EditDistance
+from calipers.text.error_rate import CharErrorRate, WordErrorRate
+from calipers.text.word_alignment import MatchErrorRate, WordInfoLost, WordInfoPreserved
+
+__all__ = [
+    "CharErrorRate",
+    "EditDistance",
+    "MatchErrorRate",
+    "WordErrorRate",
+    "WordInfoLost",
+    "WordInfoPreserved",
+]

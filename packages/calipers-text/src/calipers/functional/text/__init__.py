@@ -2,4 +2,19 @@
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from calipers.functional.text.edit_distance import edit_distance
+from calipers.functional.text.error_rate import char_error_rate, word_error_rate
+from calipers.functional.text.word_alignment import (
+    match_error_rate,
+    word_information_lost,
+    word_information_preserved,
+)
+
+__all__ = [
+    "char_error_rate",
+    "edit_distance",
+    "match_error_rate",
+    "word_error_rate",
+    "word_information_lost",
+    "word_information_preserved",
+]
