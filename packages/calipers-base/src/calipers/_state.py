@@ -9,6 +9,13 @@ batches, two metric objects or two processes combine:
 * ``None``: no reduction; after a sync the state holds every rank's value stacked (or listed).
 
 The same rules serve ``forward`` (fold a batch into the running state), ``merge_state`` and the sync engine.
+
+**One semantics for ``"mean"``.** Values are weighted by the update counts of what they come from: the batches
+folded by ``forward``, the two metrics of ``merge_state`` (a merged dict counts as one update) and the ranks of a
+sync. A rank or metric that never updated weighs nothing; when nothing was updated at all, it is the plain mean. The
+arithmetic runs in a wide dtype (float64, complex128, or int64 for integer and bool states) and the result is cast
+back to the state's dtype, integers rounded to the nearest (halves up), so a state keeps its dtype and does not
+overflow.
 """
 
 from __future__ import annotations
@@ -24,9 +31,13 @@ __all__ = [
     "Reduction",
     "StateValue",
     "cat_state",
+    "finish_mean",
     "fold_states",
+    "keep_kind",
     "normalize_reduction",
     "reduce_stacked",
+    "weighted_mean",
+    "wide_dtype",
 ]
 
 ReductionName = Literal["sum", "mean", "max", "min", "cat"]
@@ -73,13 +84,65 @@ def cat_state(value: StateValue) -> Tensor | None:
     return torch.cat([v.reshape(1) if v.ndim == 0 else v for v in value])
 
 
-def reduce_stacked(stacked: Tensor, reduction: Reduction, dtype: torch.dtype) -> Any:
-    """Reduce states stacked along dim 0 (one row per batch, object or rank) with an elementwise or custom reduction."""
+def wide_dtype(dtype: torch.dtype) -> torch.dtype:
+    """The dtype a ``"mean"`` is computed in: complex128, float64, or int64 (integers and bools)."""
+    if dtype.is_complex:
+        return torch.complex128
+    return torch.float64 if dtype.is_floating_point else torch.int64
+
+
+def finish_mean(sum_wv: Tensor, sum_v: Tensor, total_weight: int, count: int, dtype: torch.dtype) -> Tensor:
+    """``sum_wv / total_weight`` (or ``sum_v / count`` when nothing weighs), in the wide dtype, cast to ``dtype``.
+
+    Integer means are rounded to the nearest integer, halves up (exactly, in int64).
+    """
+    num, den = (sum_wv, total_weight) if total_weight > 0 else (sum_v, count)
+    if den <= 0:
+        return sum_v.to(dtype)
+    if num.is_floating_point() or num.is_complex():
+        return (num / den).to(dtype)
+    quotient = torch.div(num, den, rounding_mode="floor")
+    remainder = num - quotient * den
+    return (quotient + (2 * remainder >= den).to(quotient.dtype)).to(dtype)
+
+
+def weighted_mean(stacked: Tensor, weights: Sequence[float], dtype: torch.dtype) -> Tensor:
+    """The ``"mean"`` of values stacked along dim 0, weighted by update counts (module docstring)."""
+    wide = stacked.to(wide_dtype(stacked.dtype))
+    counts = [int(w) for w in weights]
+    w = torch.tensor(counts, dtype=torch.int64 if wide.dtype == torch.int64 else torch.float64, device=wide.device)
+    w = w.reshape(-1, *([1] * (wide.ndim - 1)))
+    return finish_mean((wide * w).sum(0), wide.sum(0), sum(counts), len(counts), dtype)
+
+
+def keep_kind(result: Any, dtype: torch.dtype) -> Any:
+    """A custom reduction's tensor result cast back to the state's ``dtype`` when it is of the same kind.
+
+    ``torch.sum`` turns int32 or bool into int64, for instance; the state keeps its declared dtype. A result of
+    another kind (an integer state reduced to floats) is left alone: the reduction chose it.
+    """
+    if not isinstance(result, Tensor) or result.dtype == dtype:
+        return result
+    if _kind(result.dtype) == _kind(dtype):
+        return result.to(dtype)
+    return result
+
+
+def _kind(dtype: torch.dtype) -> str:
+    if dtype.is_complex:
+        return "complex"
+    return "floating" if dtype.is_floating_point else "integral"
+
+
+def reduce_stacked(stacked: Tensor, reduction: Reduction, dtype: torch.dtype, weights: Sequence[float] = ()) -> Any:
+    """Reduce states stacked along dim 0 (one row per batch, object or rank) with an elementwise or custom reduction.
+
+    ``weights`` (one update count per row) weigh a ``"mean"``; without them every row weighs one.
+    """
     if reduction == "sum":
         return stacked.sum(0).to(dtype)
     if reduction == "mean":
-        out = stacked.mean(0) if stacked.is_floating_point() else stacked.double().mean(0)
-        return out.to(dtype) if dtype.is_floating_point else out.to(torch.get_default_dtype())
+        return weighted_mean(stacked, weights or [1] * stacked.shape[0], dtype)
     if reduction == "max":
         return stacked.amax(0)
     if reduction == "min":
@@ -87,7 +150,7 @@ def reduce_stacked(stacked: Tensor, reduction: Reduction, dtype: torch.dtype) ->
     if reduction is None:
         return stacked
     if callable(reduction):
-        return reduction(stacked)
+        return keep_kind(reduction(stacked), dtype)
     raise ValueError(f"reduce_stacked: `reduction` must be elementwise, callable or None, got {reduction!r}.")
 
 
@@ -95,6 +158,9 @@ def fold_states(
     mine: StateValue, other: StateValue, reduction: Reduction, weights: tuple[float, float] = (1.0, 1.0)
 ) -> StateValue:
     """Combine two values of one state, ``mine`` first. ``weights`` weigh a ``"mean"`` state (update counts).
+
+    The result keeps the dtype of the two values (a ``"mean"`` of integers stays an integer; see the module
+    docstring), also for a custom reduction whose result is of the same kind.
 
     Lists are never mutated: a new list is returned. Tensors are combined out of place.
     """
@@ -109,16 +175,17 @@ def fold_states(
         return torch.minimum(mine, other)
     if reduction == "mean":
         assert isinstance(mine, Tensor) and isinstance(other, Tensor)
-        wa, wb = weights
-        total = wa + wb
-        if total == 0:
-            return mine
-        return (mine * wa + other * wb) / total
+        dtype = torch.promote_types(mine.dtype, other.dtype)
+        pair: list[Tensor] = torch.broadcast_tensors(mine, other)  # type: ignore[no-untyped-call]
+        return weighted_mean(torch.stack(pair), weights, dtype)
     if reduction == "cat":
         return _as_list(mine) + _as_list(other)
     if callable(reduction):
         if isinstance(mine, Tensor) and isinstance(other, Tensor):
-            return reduction(torch.stack([mine, other]))  # type: ignore[no-any-return]
+            folded: StateValue = keep_kind(
+                reduction(torch.stack([mine, other])), torch.promote_types(mine.dtype, other.dtype)
+            )
+            return folded
         return reduction(_as_list(mine) + _as_list(other))  # type: ignore[no-any-return]
     raise ValueError("fold_states: a state whose `dist_reduce_fx` is None cannot be merged with another one.")
 

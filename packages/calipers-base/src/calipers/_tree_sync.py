@@ -70,7 +70,9 @@ def sync_metrics(metrics: Sequence[Metric], process_group: Any = None) -> None:
                 j = index.get(id(value))
                 if j is None:
                     j = index[id(value)] = len(entries)
-                    entries.append(StateEntry(j, value, d["_reductions"][name], d["_device"], d["_dtype"]))
+                    label = f"{type(metric).__name__}.{name}"
+                    reduction, updates = d["_reductions"][name], d["_update_count"]
+                    entries.append(StateEntry(j, value, reduction, d["_device"], d["_dtype"], label, updates))
                 slots.append((metric, name, j))
         result = execute_sync(plan_sync(entries), group) if entries else {}
         for metric in members:

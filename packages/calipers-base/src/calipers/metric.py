@@ -31,7 +31,8 @@ from calipers._state import (
     fold_states,
     normalize_reduction,
 )
-from calipers._sync import StateEntry, execute_sync, plan_sync, sync_with_fn
+from calipers._sync import StateEntry, execute_sync, plan_sync
+from calipers._sync_fn import sync_with_fn
 from calipers._wrapping import wrap_compute, wrap_update
 from calipers.exceptions import ClassConstantError, MetricStateError
 from calipers.utilities.distributed import distributed_available as _default_distributed_available
@@ -359,6 +360,8 @@ class Metric(MetricArithmetic, Module, ABC):
                 reduction=self._reductions[name],
                 device=self._device,
                 dtype=self._dtype,
+                label=f"{type(self).__name__}.{name}",
+                updates=self._update_count,
             )
             for name in self._defaults
         ]

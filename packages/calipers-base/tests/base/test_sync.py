@@ -23,7 +23,8 @@ def _expected(scenario):
     out["hi"] = np.max(firsts, axis=0) if firsts else np.full(2, -np.inf)
     out["lo"] = np.min(firsts, axis=0) if firsts else np.full(2, np.inf)
     avgs = [sum((x[:3].double().numpy() for x, _ in d), np.zeros(3)) for d in per_rank]
-    out["avg"] = np.mean(avgs, axis=0)
+    counts = [len(d) for d in per_rank]  # "mean" states weigh each rank by its update count
+    out["avg"] = np.average(avgs, axis=0, weights=counts) if sum(counts) else np.mean(avgs, axis=0)
     flats = [x.numpy() for d in per_rank for x, _ in d]
     out["flat"] = np.concatenate(flats) if flats else None
     rows = [r.numpy() for d in per_rank for _, r in d]
@@ -59,7 +60,7 @@ def test_a_user_dist_sync_fn_is_honoured():
     expected = _expected("uneven")
     for res in results:
         _check(res, expected)
-        assert res["fn_calls"] == 10  # one gather per state, through the user's function
+        assert res["fn_calls"] == 11  # the descriptors, then one gather per state, through the user's function
 
 
 def test_an_explicit_process_group_is_used():
@@ -80,14 +81,14 @@ def test_plan_packs_by_dtype_and_op_within_the_budget():
         _entry("q", torch.zeros(2), "min"),
     ]
     plan = plan_sync(entries)
-    assert plan.num_collectives == 3
-    assert len(plan.reduce_groups) == 2  # the two largest groups; the rest travels in one gather
+    assert plan.num_collectives == 3  # the slot, then (when the payload does not fit in it) these
+    assert len(plan.reduce_groups) == 1  # the largest group; the rest travels in one gather
     assert plan.reduce_groups[0][2] == [0, 1, 2, 3, 4]
     entries.append(_entry("c", [], "cat"))
     plan = plan_sync(entries)
     assert plan.num_collectives == 3 and len(plan.reduce_groups) == 1
     only_sums = plan_sync([_entry("a", torch.zeros(2), "sum"), _entry("b", torch.tensor(0), "sum")])
-    assert only_sums.num_collectives == 2 and not only_sums.static_gather
+    assert only_sums.num_collectives == 3 and not only_sums.static_gather
 
 
 def test_gather_all_tensors_accepts_an_empty_rank_of_another_shape():
