@@ -195,13 +195,13 @@ def _ref_exact_match(task, samplewise=False, ignore_index=None):
 # ------------------------------------------------------------------------------------------------ specs
 _BAD_BINARY = [
     BadInput((torch.rand(3), torch.tensor([0, 1])), ValueError, r"`preds` must have the shape of `target` \(2,\)"),
-    BadInput((torch.rand(2), torch.tensor([0.0, 1.0])), TypeError, "`target` must be an integer tensor"),
+    BadInput((torch.rand(2), torch.tensor([0.0, 0.5])), ValueError, "`target` values must be whole numbers in"),
     BadInput((torch.rand(2), torch.tensor([0, 2])), ValueError, r"`target` values must be in \[0, 1\], got 2"),
 ]
 _BAD_MULTICLASS = [
     BadInput((torch.randn(2, 3), torch.tensor([0, 1])), ValueError, r"`preds.shape\[1\]` must be num_classes=4"),
     BadInput((torch.randn(2, 4), torch.tensor([0, 4])), ValueError, r"`target` values must be in \[0, 3\], got 4"),
-    BadInput((torch.tensor([0, 1]), torch.tensor([0.0, 1.0])), TypeError, "`target` must be an integer tensor"),
+    BadInput((torch.tensor([0, 1]), torch.tensor([0.0, 1.5])), ValueError, "`target` values must be whole numbers in"),
 ]
 _BAD_MULTILABEL = [
     BadInput((torch.rand(2, 4), torch.ones(2, 4, dtype=torch.long)), ValueError, r"num_labels=3"),

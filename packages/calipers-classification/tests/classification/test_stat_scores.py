@@ -272,15 +272,21 @@ _TASK_INDEX = {"binary": 0, "multiclass": 1, "multilabel": 2}
 
 _BAD_BINARY = [
     BadInput((torch.rand(3), torch.tensor([0, 1])), ValueError, r"`preds` must have the shape of `target` \(2,\)"),
-    BadInput((torch.rand(2), torch.tensor([0.0, 1.0])), TypeError, "`target` must be an integer tensor"),
+    BadInput(
+        (torch.rand(2), torch.tensor([0.0, 0.5])), ValueError, r"`target` values must be whole numbers in \[0, 1\]"
+    ),
     BadInput((torch.rand(2), torch.tensor([0, 2])), ValueError, r"`target` values must be in \[0, 1\], got 2"),
     BadInput((torch.tensor([0, 3]), torch.tensor([0, 1])), ValueError, r"`preds` values must be in \[0, 1\], got 3"),
     BadInput(([0.1, 0.2], torch.tensor([0, 1])), TypeError, "`preds` must be a tensor, got list"),
+    BadInput((torch.tensor([0.1, float("nan")]), torch.tensor([0, 1])), ValueError, "`preds` must hold only non-NaN"),
 ]
 _BAD_MULTICLASS = [
     BadInput((torch.randn(2, 3), torch.tensor([0, 1])), ValueError, r"`preds.shape\[1\]` must be num_classes=4, got 3"),
     BadInput((torch.randn(2, 4), torch.tensor([0, 4])), ValueError, r"`target` values must be in \[0, 3\], got 4"),
-    BadInput((torch.randn(2, 4), torch.tensor([0.0, 1.0])), TypeError, "`target` must be an integer tensor"),
+    BadInput((torch.randn(2, 4), torch.tensor([0.0, 1.3])), ValueError, r"`target` values must be whole numbers in"),
+    BadInput(
+        (torch.tensor([[0.1, float("nan"), 0, 0]] * 2), torch.tensor([0, 1])), ValueError, "`preds` must hold only"
+    ),
     BadInput((torch.randn(3, 4), torch.tensor([0, 1])), ValueError, r"`preds` must have shape \(N, C, ...\)"),
     BadInput((torch.tensor([0, 5]), torch.tensor([0, 1])), ValueError, r"`preds` values must be in \[0, 3\], got 5"),
 ]
@@ -288,7 +294,8 @@ _BAD_MULTILABEL = [
     BadInput((torch.rand(2, 4), torch.ones(2, 4, dtype=torch.long)), ValueError, r"num_labels=3"),
     BadInput((torch.rand(2, 3), torch.ones(2, 2, dtype=torch.long)), ValueError, "`preds` must have the shape"),
     BadInput((torch.rand(2, 3), torch.full((2, 3), 2)), ValueError, r"`target` values must be in \[0, 1\], got 2"),
-    BadInput((torch.rand(2, 3), torch.rand(2, 3)), TypeError, "`target` must be an integer tensor"),
+    BadInput((torch.rand(2, 3), torch.rand(2, 3) / 2 + 0.1), ValueError, "`target` values must be whole numbers in"),
+    BadInput((torch.full((2, 3), float("nan")), torch.ones(2, 3)), ValueError, "`preds` must hold only non-NaN"),
 ]
 
 

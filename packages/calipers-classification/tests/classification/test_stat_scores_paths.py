@@ -2,29 +2,27 @@
 
 * ``_scores`` computes small CPU results in Python floats and everything else with tensors: both, for every formula,
   ``average``, ``top_k`` rule, ``zero_division`` and the complement (Hamming).
-* Few classes are counted by table lookup, gathered for small batches and through a confusion matrix for large ones:
-  both against scikit-learn, with ``ignore_index``, and with out-of-range targets.
+* Multiclass counts take one of two paths, chosen at construction (``_path``): the table lookup of small CPU batches
+  over few classes, or the general bincount. Each is forced and compared with scikit-learn, with ``ignore_index``
+  (general only) and with out-of-range targets.
+* Large CPU scores take the integer-key argmax where its precondition (``2**23`` classes for float32) holds.
 * ``forward`` takes the additive path unless a subclass overrides ``update``.
 * Remembered argument checks still reject bad arguments every time.
 """
 
 from __future__ import annotations
 
-import importlib
-
 import numpy as np
 import pytest
 import torch
 from sklearn.metrics import multilabel_confusion_matrix
 
-from calipers.classification import MulticlassAccuracy, MulticlassF1Score
-from calipers.functional.classification import _reduce, multiclass_stat_scores
+from calipers.classification import BinaryAccuracy, MulticlassAccuracy, MulticlassF1Score, MulticlassStatScores
+from calipers.functional.classification import _reduce, _stat_scores, multiclass_stat_scores
 from calipers.functional.classification._inputs import remember_valid
 from calipers.functional.classification.accuracy import _correct, _hits
 from calipers.functional.classification.precision_recall import _precision, _recall
 from calipers.functional.classification.specificity import _specificity
-
-stat_scores_module = importlib.import_module("calipers.functional.classification.stat_scores")
 
 
 def _fbeta_half(tp, fp, tn, fn):
@@ -75,19 +73,30 @@ def _sklearn_stats(preds: np.ndarray, target: np.ndarray, classes: int) -> np.nd
     return np.stack([mcm[:, 1, 1], mcm[:, 0, 1], mcm[:, 0, 0], mcm[:, 1, 0]])
 
 
-@pytest.mark.parametrize(("classes", "gather"), [(5, True), (5, False), (40, False), (300, False)])
+def _forced_counts(logits, target, classes, ignore_index, path):
+    counts = _stat_scores._multiclass_counts(
+        "multiclass_stat_scores", logits, target, classes, 1, None, "global", ignore_index, True, path=path
+    )
+    return _stat_scores._stat_scores_compute(counts, average=None)
+
+
+@pytest.mark.parametrize(("classes", "path"), [(5, "table"), (5, "general"), (40, "general"), (300, "general")])
 @pytest.mark.parametrize("ignore_index", [None, 2, -1])
 @pytest.mark.parametrize("n", [1, 37, 3000])
-def test_table_counting_paths_match_sklearn(monkeypatch, classes, gather, ignore_index, n):
-    # 5 classes: table rows gathered, or the confusion matrix times the table; 40: the confusion matrix's diagonal
-    # and sums; 300: the general path for a confusion matrix too large for the batch (with 3000 samples: the matrix).
-    if not gather:
-        monkeypatch.setattr(stat_scores_module, "_GATHER_MAX", 0)
+def test_counting_paths_match_sklearn(classes, path, ignore_index, n):
+    # 5 classes: the table path (taken for batches of at most TABLE_MAX_ENTRIES gathered entries, so n=3000 counts
+    # with the general bincount), or the general path forced; 40 and 300 classes: the general path.
+    if path == "table" and ignore_index is not None:
+        pytest.skip("the table path is chosen only without ignore_index")
     g = torch.Generator().manual_seed(n)
     logits, target = torch.randn(n, classes, 2, generator=g), torch.randint(0, classes, (n, 2), generator=g)
     if ignore_index is not None:
         target[::3] = ignore_index
-    got = multiclass_stat_scores(logits, target, classes, average=None, ignore_index=ignore_index)
+    got = _forced_counts(logits, target, classes, ignore_index, path)
+    if path == _stat_scores.multiclass_path(classes, "global", ignore_index):  # the functional chooses the same path
+        torch.testing.assert_close(
+            got, multiclass_stat_scores(logits, target, classes, average=None, ignore_index=ignore_index)
+        )
     keep = (target != ignore_index).numpy().ravel() if ignore_index is not None else np.ones(2 * n, bool)
     preds = logits.argmax(1).numpy().ravel()[keep]
     if not keep.any():  # every position ignored
@@ -97,12 +106,12 @@ def test_table_counting_paths_match_sklearn(monkeypatch, classes, gather, ignore
     np.testing.assert_array_equal(got[:, :4].T.numpy(), expected)
 
 
-@pytest.mark.parametrize(("classes", "gather"), [(5, True), (5, False), (40, False)])
+@pytest.mark.parametrize(("classes", "path"), [(5, "table"), (5, "general"), (40, "general")])
 @pytest.mark.parametrize("bad", ["C", -1, "C+7"])
-def test_table_counting_rejects_out_of_range_targets(monkeypatch, classes, gather, bad):
-    if not gather:
-        monkeypatch.setattr(stat_scores_module, "_GATHER_MAX", 0)
+def test_counting_paths_reject_out_of_range_targets(classes, path, bad):
     metric = MulticlassAccuracy(classes)
+    assert metric._path == ("table" if classes <= _stat_scores.TABLE_MAX_CLASSES else "general")
+    metric._path = path
     bad = {"C": classes, "C+7": classes + 7}.get(bad, bad)
     target = torch.tensor([0, 1, bad, 3])
     with pytest.raises(ValueError, match=rf"`target` values must be in \[0, {classes - 1}\]"):
@@ -111,12 +120,9 @@ def test_table_counting_rejects_out_of_range_targets(monkeypatch, classes, gathe
 
 
 @pytest.mark.parametrize("preds_dtype", [torch.float32, torch.float64, torch.float16])
-@pytest.mark.parametrize("target_dtype", [torch.int64, torch.int32, torch.uint8])
+@pytest.mark.parametrize("target_dtype", [torch.int64, torch.int32, torch.uint8, torch.float32])
 @pytest.mark.parametrize("n", [0, 1, 32, 300])
-def test_few_class_direct_path_matches_sklearn(monkeypatch, preds_dtype, target_dtype, n):
-    taken = []
-    direct = stat_scores_module._few_class_counts
-    monkeypatch.setattr(stat_scores_module, "_few_class_counts", lambda *a: taken.append(direct(*a)) or taken[-1])
+def test_table_path_matches_sklearn_and_the_general_path(preds_dtype, target_dtype, n):
     g = torch.Generator().manual_seed(n)
     logits = torch.randn(n, 6, generator=g).to(preds_dtype)
     target = torch.randint(0, 6, (n,), generator=g).to(target_dtype)
@@ -125,32 +131,42 @@ def test_few_class_direct_path_matches_sklearn(monkeypatch, preds_dtype, target_
     else:  # scikit-learn refuses empty inputs: every count is 0
         expected = np.zeros((4, 6), dtype=np.int64)
     got = multiclass_stat_scores(logits, target, 6, average=None)
-    assert taken and taken[-1] is not None  # the functional took the direct path
     np.testing.assert_array_equal(got[:, :4].T.numpy(), expected)
-    metric = MulticlassAccuracy(6, average=None)
-    metric.update(logits.t().contiguous().t(), target)  # a non-contiguous layout counts the same
-    np.testing.assert_array_equal(torch.stack([metric.tp, metric.fp, metric.tn, metric.fn]).numpy(), expected)
+    for path in ("table", "general"):
+        metric = MulticlassAccuracy(6, average=None)
+        assert metric._path == "table"
+        metric._path = path
+        metric.update(logits.t().contiguous().t(), target)  # a non-contiguous layout counts the same
+        np.testing.assert_array_equal(torch.stack([metric.tp, metric.fp, metric.tn, metric.fn]).numpy(), expected)
 
 
-def test_few_class_direct_path_leaves_other_inputs_to_the_general_path():
-    few = stat_scores_module._few_class_counts
-    logits, target = torch.randn(8, 4), torch.randint(0, 4, (8,))
-    assert few(logits, target, 4) is not None
-    assert few(logits.argmax(1), target, 4) is None  # labels, not scores
-    assert few(logits, target.float(), 4) is None  # float target: the general path raises
-    assert few(logits, target[:7], 4) is None  # shape mismatch: the general path raises
-    assert few(logits[:, :3], target, 4) is None
-    assert few(logits.unsqueeze(-1), target.unsqueeze(-1), 4) is None  # (N, C, X)
-    assert few(torch.randn(2000, 4), torch.randint(0, 4, (2000,)), 4) is None  # too many rows: bincount
-    assert few(logits, torch.full((8,), 4), 4) is None  # out of range: the general path raises
-    assert few(logits, torch.full((8,), -1), 4) is None
-    assert few([[0.1]], target, 4) is None
-    assert not stat_scores_module.few_classes(4, 1, "global", 0)  # ignore_index takes the general path
-    assert not stat_scores_module.few_classes(4, 2, "global", None)
-    assert not stat_scores_module.few_classes(4, 1, "samplewise", None)
-    assert not stat_scores_module.few_classes(17, 1, "global", None)
-    assert not stat_scores_module.few_classes(True, 1, "global", None)
-    assert stat_scores_module.few_classes(16, 1, "global", None)
+def test_table_path_takes_every_valid_input_and_rejects_bad_ones():
+    g = torch.Generator().manual_seed(3)
+    logits, target = torch.randn(8, 4, generator=g), torch.randint(0, 4, (8,), generator=g)
+    inputs = {
+        "scores": (logits, target),
+        "labels": (logits.argmax(1), target),
+        "float target": (logits, target.float()),
+        "extra dim": (logits.reshape(4, 4, 2).transpose(1, 2).reshape(4, 4, 2), target.reshape(4, 2)),
+        "top_k=2": (logits, target),
+    }
+    for name, (p, t) in inputs.items():
+        k = 2 if name == "top_k=2" else 1
+        table, general = MulticlassStatScores(4, average=None, top_k=k), MulticlassStatScores(4, average=None, top_k=k)
+        assert table._path == "table"
+        general._path = "general"
+        torch.testing.assert_close(table(p, t), general(p, t), msg=name)
+    metric = MulticlassStatScores(4)
+    with pytest.raises(ValueError, match="must have shape"):
+        metric.update(logits, target[:7])
+    with pytest.raises(ValueError, match=r"`target` values must be in \[0, 3\], got -1"):
+        metric.update(logits, torch.full((8,), -1))
+    assert _stat_scores.multiclass_path(4, "global", 0) == "general"  # ignore_index takes the general path
+    assert _stat_scores.multiclass_path(4, "samplewise", None) == "general"
+    assert _stat_scores.multiclass_path(_stat_scores.TABLE_MAX_CLASSES + 1, "global", None) == "general"
+    assert _stat_scores.multiclass_path(True, "global", None) == "general"
+    assert _stat_scores.multiclass_path(_stat_scores.TABLE_MAX_CLASSES, "global", None) == "table"
+    assert MulticlassStatScores(4, ignore_index=1)._path == BinaryAccuracy()._path == "general"
 
 
 def test_forward_of_a_subclass_overriding_update_runs_its_update():
@@ -239,3 +255,29 @@ def test_argmax_classes_large_inputs(dtype, special):
         preds[17, 6] = 2e-45 if dtype == torch.float32 else 0.0
     assert torch.equal(argmax_classes(preds), preds.argmax(1))
     assert torch.equal(argmax_classes(preds.t().contiguous().t()), preds.argmax(1))  # a non-contiguous layout
+
+
+@pytest.mark.parametrize("classes", [32, 100])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_key_argmax_path_is_argmax(classes, dtype):
+    from calipers.functional.classification._inputs import argmax_classes, key_argmax_applies
+
+    g = torch.Generator().manual_seed(classes)
+    preds = torch.randint(-3, 4, (400, classes), generator=g).to(dtype)  # ties: the first maximum wins
+    preds[::3] = torch.randn(134, classes, generator=g).to(dtype)
+    assert key_argmax_applies(preds)
+    assert not key_argmax_applies(preds[:, :31]) and not key_argmax_applies(preds[:10])  # too few classes / scores
+    assert not key_argmax_applies(preds.requires_grad_(True)) and not key_argmax_applies(preds.half())
+    preds = preds.detach()
+    assert torch.equal(argmax_classes(preds), preds.argmax(1))
+
+
+def test_key_argmax_precondition_more_classes_than_float32_keys():
+    """Past 2**23 float32 classes the keys of -inf scores would outrank the maximum: argmax answers instead."""
+    from calipers.functional.classification._inputs import argmax_classes, key_argmax_applies
+
+    classes = (1 << 23) + 10
+    preds = torch.full((1, classes), float("-inf"))
+    preds[0, -1] = 1.0
+    assert not key_argmax_applies(preds)
+    assert argmax_classes(preds).tolist() == [classes - 1]

@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 import torch
 from torch import Tensor
 
+from calipers._checks import check_device
 from calipers.functional.classification._inputs import check_task
 from calipers.metric import Metric
 from calipers.utilities.data import dim_zero_cat
@@ -45,6 +46,20 @@ class StatScoresState(Metric):
     fn: Tensor | list[Tensor]
     _samplewise: bool
     _size: tuple[int, ...]
+    #: The counting path (debug): ``"general"``, or ``"table"`` for the multiclass metrics that may count small batches
+    #: by table lookup (:func:`calipers.functional.classification._stat_scores.multiclass_path`), set at construction.
+    _path: str = "general"
+
+    def _check_devices(self, preds: Any, target: Any) -> None:
+        """Raise ``ValueError`` naming both devices if an input tensor is not on the states' device.
+
+        It runs before any check reads a value, so no host synchronisation happens first.
+        """
+        device = self.__dict__["_device"]
+        cpu = device.type == "cpu"
+        for arg, value in (("preds", preds), ("target", target)):
+            if isinstance(value, Tensor) and (value.is_cpu != cpu or (not cpu and value.device != device)):
+                check_device(type(self).__name__, arg, value, device)
 
     def _declare_stat_states(self, size: int, samplewise: bool) -> None:
         self._samplewise = samplewise

@@ -12,8 +12,8 @@ from calipers.classification.stat_scores import (
     MulticlassStatScoresBase,
     MultilabelStatScoresBase,
 )
+from calipers.functional.classification._stat_scores import Average, MultidimAverage
 from calipers.functional.classification.accuracy import _accuracy_compute
-from calipers.functional.classification.stat_scores import Average, MultidimAverage
 
 __all__ = ["Accuracy", "BinaryAccuracy", "MulticlassAccuracy", "MultilabelAccuracy"]
 

@@ -12,8 +12,8 @@ from calipers.classification.stat_scores import (
     MulticlassStatScoresBase,
     MultilabelStatScoresBase,
 )
+from calipers.functional.classification._stat_scores import Average, MultidimAverage
 from calipers.functional.classification.f_beta import _check_beta, _f1_compute, _fbeta_compute
-from calipers.functional.classification.stat_scores import Average, MultidimAverage
 
 __all__ = [
     "BinaryF1Score",

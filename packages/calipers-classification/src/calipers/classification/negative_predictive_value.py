@@ -12,8 +12,8 @@ from calipers.classification.stat_scores import (
     MulticlassStatScoresBase,
     MultilabelStatScoresBase,
 )
+from calipers.functional.classification._stat_scores import Average, MultidimAverage
 from calipers.functional.classification.negative_predictive_value import _negative_predictive_value_compute
-from calipers.functional.classification.stat_scores import Average, MultidimAverage
 
 __all__ = [
     "BinaryNegativePredictiveValue",

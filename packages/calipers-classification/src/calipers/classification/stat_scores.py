@@ -12,13 +12,12 @@ from typing import Any, Literal
 from torch import Tensor
 
 from calipers.classification._base import StatScoresState, TaskFacade, register_tasks, state_signature
-from calipers.functional.classification.stat_scores import (
+from calipers.functional.classification._stat_scores import (
     Average,
     MultidimAverage,
     _binary_counts,
     _binary_stat_scores_arg_validation,
     _binary_stat_scores_update,
-    _few_class_counts,
     _multiclass_counts,
     _multiclass_stat_scores_arg_validation,
     _multiclass_stat_scores_update,
@@ -26,7 +25,7 @@ from calipers.functional.classification.stat_scores import (
     _multilabel_stat_scores_arg_validation,
     _multilabel_stat_scores_update,
     _stat_scores_compute,
-    few_classes,
+    multiclass_path,
 )
 
 __all__ = ["BinaryStatScores", "MulticlassStatScores", "MultilabelStatScores", "StatScores"]
@@ -77,6 +76,7 @@ class BinaryStatScoresBase(StatScoresState):
 
     def _contribution(self, preds: Tensor, target: Tensor) -> Tensor:
         d = self.__dict__
+        self._check_devices(preds, target)
         return _binary_counts(
             type(self).__name__,
             preds,
@@ -133,7 +133,7 @@ class MulticlassStatScoresBase(StatScoresState):
         self.ignore_index = ignore_index
         self.validate_args = validate_args
         self.zero_division = zero_division
-        self._few_classes = few_classes(num_classes, top_k, multidim_average, ignore_index)
+        self._path = multiclass_path(num_classes, multidim_average, ignore_index)
         self._declare_stat_states(num_classes or 1, multidim_average == "samplewise")
 
     def update(self, preds: Tensor, target: Tensor) -> None:
@@ -142,10 +142,7 @@ class MulticlassStatScoresBase(StatScoresState):
 
     def _contribution(self, preds: Tensor, target: Tensor) -> Tensor:
         d = self.__dict__
-        if d["_few_classes"]:  # the direct path of small batches over few classes
-            stats = _few_class_counts(preds, target, d["num_classes"])
-            if stats is not None:
-                return stats
+        self._check_devices(preds, target)
         return _multiclass_counts(
             type(self).__name__,
             preds,
@@ -157,6 +154,7 @@ class MulticlassStatScoresBase(StatScoresState):
             d["ignore_index"],
             d["validate_args"],
             check_args=False,
+            path=d["_path"],
         )
 
     def _state_signature(self) -> Hashable:
@@ -214,6 +212,7 @@ class MultilabelStatScoresBase(StatScoresState):
 
     def _contribution(self, preds: Tensor, target: Tensor) -> Tensor:
         d = self.__dict__
+        self._check_devices(preds, target)
         return _multilabel_counts(
             type(self).__name__,
             preds,

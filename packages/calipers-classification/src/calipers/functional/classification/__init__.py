@@ -151,7 +151,7 @@ from calipers.functional.classification.specificity import (
     multilabel_specificity,
     specificity,
 )
-from calipers.functional.classification.stat_scores import (
+from calipers.functional.classification._stat_scores import (
     binary_stat_scores,
     multiclass_stat_scores,
     multilabel_stat_scores,

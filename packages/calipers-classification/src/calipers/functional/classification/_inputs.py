@@ -20,6 +20,13 @@ Argument glossary (the public docstrings of the family point here instead of rep
 * ``zero_division``: the value (0 or 1) of a score whose denominator is zero.
 * ``validate_args``: check the arguments and tensors (``False``: no checks, and no host-device synchronisation).
 
+Tensors: ``target`` holds labels, as an integer or bool tensor or as floats whose values are whole numbers (``0.``,
+``1.``, class ids: the tensor that feeds a BCE loss); a non-integral value raises ``ValueError`` naming ``target``.
+NaN policy: with ``validate_args=True`` a NaN in floating ``preds`` raises ``ValueError`` naming ``preds`` (the valid
+case costs one ``sum`` of the scores and one host synchronisation, beside the target check); with
+``validate_args=False`` nothing is checked: a NaN probability or logit is a negative prediction (``NaN > threshold``
+is false) and a NaN multiclass score counts as that row's largest (``torch.argmax``). An empty batch adds nothing.
+
 The logits rule (:func:`binary_probability_mask`): a floating-point ``preds`` of a binary or multilabel task holding
 any value outside [0, 1] is taken as logits and passed through a sigmoid before thresholding; otherwise it is taken
 as probabilities. The decision is made per call (per batch), on the device (no host synchronisation), as TorchMetrics
@@ -36,10 +43,14 @@ from typing import Any, TypeVar
 import torch
 from torch import Tensor
 
+from calipers._checks import check_choice, check_finite, check_float, check_int, check_labels, check_tensor
+
 __all__ = [
     "AVERAGES",
     "MULTIDIM_AVERAGES",
     "TASKS",
+    "KEY_ARGMAX_MIN_CLASSES",
+    "KEY_ARGMAX_MIN_NUMEL",
     "argmax_classes",
     "binary_format",
     "binary_probability_mask",
@@ -50,6 +61,7 @@ __all__ = [
     "check_multiclass_tensors",
     "check_multidim_average",
     "check_multilabel_tensors",
+    "check_no_nan",
     "check_num_classes",
     "check_num_labels",
     "check_task",
@@ -57,6 +69,7 @@ __all__ = [
     "check_top_k",
     "check_zero_division",
     "count_bins",
+    "key_argmax_applies",
     "multiclass_format",
     "multilabel_format",
     "remember_valid",
@@ -95,19 +108,7 @@ def remember_valid(check: _F) -> _F:
     return checked  # type: ignore[return-value]
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def check_choice(name: str, arg: str, value: Any, allowed: Sequence[Any]) -> None:
-    """Raise ``ValueError`` unless ``value`` is one of ``allowed`` (listed sorted, ``None`` last, in the message)."""
-    if not any(value is a or (a is not None and isinstance(value, str) and value == a) for a in allowed):
-        shown = ", ".join(
-            [repr(a) for a in sorted(str(a) for a in allowed if a is not None)] + ["None"] * (None in allowed)
-        )
-        raise ValueError(f"{name}: `{arg}` must be one of [{shown}], got {value!r}.")
-
-
+# The arguments of the family, each checked by the base checks module (calipers._checks) in the house message shape.
 def check_task(name: str, task: Any, allowed: Sequence[str] = TASKS) -> None:
     """Check the ``task`` argument of a task facade."""
     check_choice(name, "task", task, allowed)
@@ -115,31 +116,22 @@ def check_task(name: str, task: Any, allowed: Sequence[str] = TASKS) -> None:
 
 def check_threshold(name: str, threshold: Any) -> None:
     """Check that ``threshold`` is a float (or int) in [0, 1]."""
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
-        raise TypeError(f"{name}: `threshold` must be a float in [0, 1], got {threshold!r}.")
-    if not 0.0 <= float(threshold) <= 1.0:
-        raise ValueError(f"{name}: `threshold` must be a float in [0, 1], got {threshold!r}.")
+    check_float(name, "threshold", threshold, 0, 1)
 
 
 def check_num_classes(name: str, num_classes: Any, arg: str = "num_classes") -> None:
     """Check that ``num_classes`` (or ``num_labels`` via ``arg``) is an int >= 2."""
-    if not _is_int(num_classes):
-        raise TypeError(f"{name}: `{arg}` must be an int >= 2, got {num_classes!r}.")
-    if num_classes < 2:
-        raise ValueError(f"{name}: `{arg}` must be an int >= 2, got {num_classes!r}.")
+    check_int(name, arg, num_classes, 2)
 
 
 def check_num_labels(name: str, num_labels: Any) -> None:
     """Check that ``num_labels`` is an int >= 2."""
-    check_num_classes(name, num_labels, "num_labels")
+    check_int(name, "num_labels", num_labels, 2)
 
 
 def check_top_k(name: str, top_k: Any, num_classes: int) -> None:
     """Check that ``top_k`` is an int in [1, num_classes]."""
-    if not _is_int(top_k):
-        raise TypeError(f"{name}: `top_k` must be an int in [1, num_classes={num_classes}], got {top_k!r}.")
-    if not 1 <= top_k <= num_classes:
-        raise ValueError(f"{name}: `top_k` must be an int in [1, num_classes={num_classes}], got {top_k!r}.")
+    check_int(name, "top_k", top_k, 1, num_classes, expectation=f"an int in [1, num_classes={num_classes}]")
 
 
 def check_average(name: str, average: Any, allowed: Sequence[str | None] = AVERAGES) -> None:
@@ -154,38 +146,31 @@ def check_multidim_average(name: str, multidim_average: Any) -> None:
 
 def check_ignore_index(name: str, ignore_index: Any) -> None:
     """Check that ``ignore_index`` is ``None`` or an int."""
-    if ignore_index is not None and not _is_int(ignore_index):
-        raise TypeError(f"{name}: `ignore_index` must be None or an int, got {ignore_index!r}.")
+    check_int(name, "ignore_index", ignore_index, optional=True)
 
 
 def check_zero_division(name: str, zero_division: Any) -> None:
     """Check that ``zero_division`` is 0 or 1."""
-    if isinstance(zero_division, bool) or not isinstance(zero_division, (int, float)) or zero_division not in (0, 1):
-        raise ValueError(f"{name}: `zero_division` must be 0 or 1, got {zero_division!r}.")
+    check_choice(name, "zero_division", zero_division, (0, 1), expectation="0 or 1")
 
 
 # ---------------------------------------------------------------------------------------------- tensor checks
 def _check_tensors(name: str, preds: Any, target: Any) -> None:
-    for arg, value in (("preds", preds), ("target", target)):
-        if not isinstance(value, Tensor):
-            raise TypeError(f"{name}: `{arg}` must be a tensor, got {type(value).__name__}.")
-    if target.is_floating_point() or target.is_complex():
-        raise TypeError(f"{name}: `target` must be an integer tensor of labels, got a tensor of dtype {target.dtype}.")
-    if preds.is_complex():
-        raise TypeError(f"{name}: `preds` must be a real tensor, got a tensor of dtype {preds.dtype}.")
+    """Both tensors; ``preds`` real; ``target`` labels (integer, bool, or floats holding whole numbers)."""
+    check_tensor(name, "preds", preds, "any")
+    check_tensor(name, "target", target, "any")
+    check_tensor(name, "preds", preds, "real")
+    check_tensor(name, "target", target, "label")
 
 
-def _check_values(name: str, arg: str, t: Tensor, high: int, ignore_index: int | None) -> None:
-    """Every value of the integer tensor ``t`` is in [0, high) or equals ``ignore_index`` (one host sync)."""
-    if t.numel() == 0:
-        return
-    bad = (t < 0) | (t >= high)
-    if ignore_index is not None:
-        bad &= t != ignore_index
-    if bool(bad.any()):
-        value = t[bad][0].item()
-        extra = f" or ignore_index={ignore_index}" if ignore_index is not None else ""
-        raise ValueError(f"{name}: `{arg}` values must be in [0, {high - 1}]{extra}, got {value!r}.")
+def check_no_nan(name: str, arg: str, value: Tensor) -> None:
+    """Raise ``ValueError`` naming ``arg`` if the floating ``value`` holds a NaN.
+
+    The valid case costs one ``sum`` and one host synchronisation: the sum is NaN whenever a value is (and also when
+    ``inf`` meets ``-inf``, which the exact count then clears).
+    """
+    if value.is_floating_point() and value.numel() and math.isnan(value.sum().item()):
+        check_finite(name, arg, value, allow_inf=True)
 
 
 def _check_samplewise(name: str, multidim_average: str, ndim: int, needed: int, arg: str = "preds") -> None:
@@ -196,24 +181,34 @@ def _check_samplewise(name: str, multidim_average: str, ndim: int, needed: int, 
 
 
 def check_binary_tensors(
-    name: str, preds: Any, target: Any, multidim_average: str = "global", ignore_index: int | None = None
+    name: str,
+    preds: Any,
+    target: Any,
+    multidim_average: str = "global",
+    ignore_index: int | None = None,
+    nan: bool = True,
 ) -> None:
-    """Check binary inputs: same shape; integer target in {0, 1} (or ``ignore_index``); integer preds in {0, 1}."""
+    """Check binary inputs: same shape; target labels in {0, 1} (or ``ignore_index``); integer preds in {0, 1}.
+
+    Float preds must not hold NaN; ``nan=False`` leaves that check to a caller that folds it into another pass.
+    """
     _check_tensors(name, preds, target)
     if preds.shape != target.shape:
         raise ValueError(
             f"{name}: `preds` must have the shape of `target` {tuple(target.shape)}, got {tuple(preds.shape)}."
         )
     _check_samplewise(name, multidim_average, preds.ndim, 2)
-    _check_values(name, "target", target, 2, ignore_index)
+    check_labels(name, "target", target, 2, ignore_index)
     if not preds.is_floating_point():
-        _check_values(name, "preds", preds, 2, None)
+        check_labels(name, "preds", preds, 2)
+    elif nan:
+        check_no_nan(name, "preds", preds)
 
 
 def scores_and_labels(preds: Any, target: Any, num_classes: int) -> bool:
     """Whether the inputs are ``(N, C)`` float scores and ``(N,)`` integer labels (plain tensors).
 
-    The common multiclass input: valid but for the target's values, which the caller checks.
+    The common multiclass input: valid but for the values, which the caller checks.
     """
     if type(preds) is not Tensor or type(target) is not Tensor:
         return False
@@ -224,7 +219,7 @@ def scores_and_labels(preds: Any, target: Any, num_classes: int) -> bool:
         and shape[1] == num_classes
         and shape[0] == target_shape[0]
         and preds.is_floating_point()
-        and not (target.is_floating_point() or target.is_complex())
+        and not (target.is_floating_point() or target.is_complex() or target.dtype == torch.bool)
     )
 
 
@@ -236,14 +231,25 @@ def check_multiclass_tensors(
     multidim_average: str = "global",
     ignore_index: int | None = None,
     top_k: int = 1,
-    target_values: bool = True,
+    nan: bool = True,
 ) -> None:
     """Check multiclass inputs: labels ``(N, ...)`` like ``target``, or float scores ``(N, C, ...)``.
 
-    ``target_values=False`` skips the range check of the target values (for callers that check them on the way).
+    Target labels in ``[0, C)`` (or ``ignore_index``), label preds in ``[0, C)``, scores without NaN (``nan=False``
+    leaves that check to a caller that folds it into another pass).
     """
-    if not target_values and scores_and_labels(preds, target, num_classes):  # the common case, checked quickly
-        return
+    if not scores_and_labels(preds, target, num_classes):  # the common case needs no shape checks
+        _check_multiclass_shapes(name, preds, target, num_classes, multidim_average, top_k)
+    if not preds.is_floating_point():
+        check_labels(name, "preds", preds, num_classes)
+    elif nan:
+        check_no_nan(name, "preds", preds)
+    check_labels(name, "target", target, num_classes, ignore_index)
+
+
+def _check_multiclass_shapes(
+    name: str, preds: Any, target: Any, num_classes: int, multidim_average: str, top_k: int
+) -> None:
     _check_tensors(name, preds, target)
     if target.ndim == 0:
         raise ValueError(f"{name}: `target` must have at least one dimension (N, ...), got a scalar.")
@@ -274,14 +280,11 @@ def check_multiclass_tensors(
         if top_k != 1:
             raise ValueError(f"{name}: `preds` must be float scores of shape (N, C, ...) when top_k > 1, got labels.")
         _check_samplewise(name, multidim_average, preds.ndim, 2)
-        _check_values(name, "preds", preds, num_classes, None)
     else:
         raise ValueError(
             f"{name}: `preds` must have the shape of `target` or one more dimension (N, C, ...), "
             f"got shapes {tuple(preds.shape)} and {tuple(target.shape)}."
         )
-    if target_values:
-        _check_values(name, "target", target, num_classes, ignore_index)
 
 
 def check_multilabel_tensors(
@@ -291,8 +294,9 @@ def check_multilabel_tensors(
     num_labels: int,
     multidim_average: str = "global",
     ignore_index: int | None = None,
+    nan: bool = True,
 ) -> None:
-    """Check multilabel inputs: ``(N, L, ...)`` both, integer target in {0, 1} (or ``ignore_index``)."""
+    """Check multilabel inputs: ``(N, L, ...)`` both, target labels in {0, 1} (or ``ignore_index``), no NaN preds."""
     _check_tensors(name, preds, target)
     if preds.shape != target.shape:
         raise ValueError(
@@ -303,9 +307,11 @@ def check_multilabel_tensors(
             f"{name}: `preds` must have shape (N, num_labels={num_labels}, ...), got {tuple(preds.shape)}."
         )
     _check_samplewise(name, multidim_average, preds.ndim, 3)
-    _check_values(name, "target", target, 2, ignore_index)
+    check_labels(name, "target", target, 2, ignore_index)
     if not preds.is_floating_point():
-        _check_values(name, "preds", preds, 2, None)
+        check_labels(name, "preds", preds, 2)
+    elif nan:
+        check_no_nan(name, "preds", preds)
 
 
 # ---------------------------------------------------------------------------------------------- formatting
@@ -358,7 +364,16 @@ def multilabel_format(
     return p, (t == 1).long() if valid is not None else t.long(), valid
 
 
+# The argmax of large CPU scores by integer keys (see argmax_classes). Bench workload
+# `classification.stat_scores_paths` (rows `argmax/...`): on (10000, 100) float32 scores the key path takes ~0.4x the
+# time of `torch.argmax`, on (10000, 10) ~2.5x: it pays from about 32 classes, and from 8192 scores on.
+KEY_ARGMAX_MIN_CLASSES = 32
+KEY_ARGMAX_MIN_NUMEL = 8192
+# Integer view of the scores' float dtype, and the most classes the keys tell apart: a non-maximum's key is at most
+# the bits of -inf read as a signed integer (-2**23 for float32, -2**52 for float64), so adding a weight of at most
+# the class count must keep it below every maximum's key (>= 1).
 _KEY_DTYPES = {torch.float32: torch.int32, torch.float64: torch.int64}
+_KEY_MAX_CLASSES = {torch.float32: 1 << 23, torch.float64: 1 << 52}
 
 
 @functools.lru_cache(maxsize=32)
@@ -367,25 +382,38 @@ def _first_max_weights(num_classes: int, dtype: torch.dtype) -> Tensor:
     return torch.arange(num_classes, 0, -1, dtype=dtype)
 
 
+def key_argmax_applies(preds: Tensor) -> bool:
+    """Whether :func:`argmax_classes` takes the integer-key path for ``preds`` (the named predicate of that path).
+
+    2-D float32/float64 CPU scores without gradient, at least :data:`KEY_ARGMAX_MIN_CLASSES` classes and
+    :data:`KEY_ARGMAX_MIN_NUMEL` scores, and few enough classes for the keys (``2**23`` for float32).
+    """
+    if preds.ndim != 2 or not preds.is_cpu or preds.requires_grad:
+        return False
+    limit = _KEY_MAX_CLASSES.get(preds.dtype)
+    num_classes = preds.shape[1]
+    return (
+        limit is not None and KEY_ARGMAX_MIN_CLASSES <= num_classes <= limit and preds.numel() >= KEY_ARGMAX_MIN_NUMEL
+    )
+
+
 def argmax_classes(preds: Tensor) -> Tensor:
     """The highest-scoring class along dimension 1 (the first one on ties, NaN the largest: ``torch.argmax``).
 
-    Small inputs take ``argmax``. Large 2-D float32/float64 CPU scores take a path of value-only reductions, several
-    times faster than ``argmax`` there: with ``m`` each row's maximum, ``preds - m`` is exactly ``+0`` at the row's
-    maxima and negative elsewhere, so read as integers of the same width it is ``0`` at the maxima and negative
-    elsewhere; adding the weights ``C - j`` and taking the row maximum gives ``C`` minus the first maximum's index.
-    That holds when ``m`` is finite and nonzero (no NaN or infinity, no ``-0.0`` beside a ``+0.0`` maximum); other
-    rows send the whole batch to ``max``, which returns ``argmax``'s index.
+    ``torch.argmax``, except for inputs :func:`key_argmax_applies` to, which take value-only reductions, faster than
+    ``argmax`` there: with ``m`` each row's maximum, ``preds - m`` is exactly ``+0`` at the row's maxima and negative
+    elsewhere, so read as integers of the same width it is ``0`` at the maxima and negative elsewhere (at most the
+    bits of ``-inf``); adding the weights ``C - j`` and taking the row maximum gives ``C`` minus the first maximum's
+    index. That needs every ``m`` finite and nonzero (no NaN or infinity, no ``-0.0`` beside a ``+0.0`` maximum),
+    which is checked: otherwise ``argmax`` answers.
     """
-    if preds.numel() < 8192:
+    if not key_argmax_applies(preds):
         return preds.argmax(1)
-    key_dtype = _KEY_DTYPES.get(preds.dtype)
-    if key_dtype is None or preds.ndim != 2 or not preds.is_cpu or preds.requires_grad:
-        return preds.max(1).indices
     num_classes = preds.shape[1]
     peak = preds.amax(1, keepdim=True)
     if not bool(torch.logical_and(peak.isfinite(), peak != 0).all()):
-        return preds.max(1).indices
+        return preds.argmax(1)
+    key_dtype = _KEY_DTYPES[preds.dtype]
     key = torch.sub(preds, peak).view(key_dtype)
     key.add_(_first_max_weights(num_classes, key_dtype))
     return key.amax(1).neg_().add_(num_classes).long()

@@ -1,5 +1,8 @@
 """Stat scores: true/false positives and negatives per class, the sufficient statistics of the whole family.
 
+(The module is private so that the public function :func:`~calipers.functional.classification.stat_scores` does not
+shadow it: import the functions from :mod:`calipers.functional.classification`.)
+
 Accuracy, precision, recall, F-beta, specificity, negative predictive value and Hamming distance are all functions of
 ``(tp, fp, tn, fn)``. Each task counts them with one vectorised ``bincount`` (no loop over classes or samples, no host
 synchronisation): shapes are ``()`` (binary), ``(C,)`` (multiclass) or ``(L,)`` (multilabel) with
@@ -11,13 +14,13 @@ equals ``ignore_index`` are left out of every count. Arguments are described in
 from __future__ import annotations
 
 import functools
+import math
 from typing import Any, Literal
 
 import torch
 from torch import Tensor
 
 from calipers.functional.classification._inputs import (
-    argmax_classes,
     binary_format,
     check_average,
     check_binary_tensors,
@@ -36,11 +39,18 @@ from calipers.functional.classification._inputs import (
     multilabel_format,
     remember_valid,
     safe_divide,
-    scores_and_labels,
 )
 from calipers.functional.classification._reduce import _split
 
-__all__ = ["binary_stat_scores", "multiclass_stat_scores", "multilabel_stat_scores", "stat_scores"]
+__all__ = [
+    "TABLE_MAX_CLASSES",
+    "TABLE_MAX_ENTRIES",
+    "binary_stat_scores",
+    "multiclass_path",
+    "multiclass_stat_scores",
+    "multilabel_stat_scores",
+    "stat_scores",
+]
 
 Average = Literal["micro", "macro", "weighted", "none"] | None
 MultidimAverage = Literal["global", "samplewise"]
@@ -65,10 +75,11 @@ def _binary_stat_scores_arg_validation(
 def _four_counts(code: Tensor, valid: Tensor | None) -> Tensor:
     """Stacked ``[tp, fp, tn, fn]`` ``(4, G...)`` of ``code = 2 * target + pred`` ``(G..., M)`` per group.
 
-    The bins are laid out code-major (``code * groups + group``), so each row of the result is contiguous.
+    The bins are laid out code-major (``code * groups + group``), so each row of the result is contiguous. An empty
+    batch (``M == 0``, or no group) counts zeros.
     """
     lead = code.shape[:-1]
-    groups = code[..., 0].numel() if code.ndim > 1 else 1
+    groups = math.prod(lead)
     if groups > 1:
         code = code * groups + torch.arange(groups, device=code.device).reshape(*lead, 1)
     if valid is not None:
@@ -125,14 +136,76 @@ def _multiclass_stat_scores_arg_validation(
     check_zero_division(name, zero_division)
 
 
+# The table path (see `multiclass_path`). Bench workload `classification.stat_scores_paths` (rows `count/...`): on 32
+# samples of 10 classes the table gather takes ~0.3x the time of the general bincount (dispatch-bound: 3 operations
+# instead of 11); the gathered rows grow as samples x 4C, and from 1000 samples of 10 classes (40,000 entries) the
+# general path is faster. Up to 16 classes the cached tables stay small (at most 256 x 64 int64).
+TABLE_MAX_CLASSES = 16
+TABLE_MAX_ENTRIES = 1 << 14
+Path = Literal["general", "table"]
+
+
+def multiclass_path(num_classes: Any, multidim_average: Any, ignore_index: Any) -> Path:
+    """The counting path of a multiclass stat-scores metric, chosen once (at construction, or once per functional call).
+
+    ``"table"`` for global counts over at most :data:`TABLE_MAX_CLASSES` classes without ``ignore_index``: batches
+    of at most :data:`TABLE_MAX_ENTRIES` gathered entries on the CPU then sum rows of :func:`_small_table`; every
+    other batch, and every other metric (``"general"``), counts with one ``bincount``.
+    """
+    if (
+        type(num_classes) is int
+        and 2 <= num_classes <= TABLE_MAX_CLASSES
+        and multidim_average == "global"
+        and ignore_index is None
+    ):
+        return "table"
+    return "general"
+
+
+@functools.lru_cache(maxsize=TABLE_MAX_CLASSES)
+def _small_table(num_classes: int) -> Tensor:
+    """``(C * C, 4, C)`` int64 on the CPU: row ``t * C + p`` is the ``[tp, fp, tn, fn]`` of one sample.
+
+    A sample of target ``t`` predicted ``p`` adds a true positive of ``t`` if ``t == p``, else a false positive of
+    ``p`` and a false negative of ``t``; it is a true negative of every other class.
+    """
+    c = num_classes
+    t = torch.arange(c).repeat_interleave(c)
+    p = torch.arange(c).repeat(c)
+    row = torch.arange(c * c)
+    hit = t == p
+    table = torch.zeros(c * c, 4 * c, dtype=torch.long)
+    table[:, 2 * c : 3 * c] = 1
+    table[row[hit], t[hit]] = 1
+    table[row[~hit], c + p[~hit]] = 1
+    table[row[~hit], 3 * c + t[~hit]] = 1
+    table[row, 2 * c + t] = 0
+    table[row, 2 * c + p] = 0
+    return table.reshape(c * c, 4, c)
+
+
+def _table_counts(preds: Tensor, target: Tensor, num_classes: int) -> Tensor:
+    """Global stats ``(4, C)`` of valid ``(1, M)`` labels: the rows of :func:`_small_table` of the codes, summed."""
+    index = torch.add(preds.reshape(-1), target.reshape(-1), alpha=num_classes)
+    return _small_table(num_classes).index_select(0, index).sum(0)
+
+
 def _multiclass_stat_scores_update(
-    preds: Tensor, target: Tensor, num_classes: int, multidim_average: str, ignore_index: int | None
+    preds: Tensor,
+    target: Tensor,
+    num_classes: int,
+    multidim_average: str,
+    ignore_index: int | None,
+    path: Path = "general",
 ) -> Tensor:
     """Stacked ``[tp, fp, tn, fn]`` of formatted ``(N, M)`` labels: ``(4, C)``, or ``(4, N, C)`` (samplewise).
 
-    One ``bincount`` gives, per group and class, the target count, the prediction count and the hits; one matrix
-    product turns them into the four statistics.
+    The general path: one ``bincount`` gives, per group and class, the target count, the prediction count and the
+    hits; one matrix product turns them into the four statistics. With ``path="table"``, small CPU batches sum table
+    rows instead (:func:`multiclass_path`).
     """
+    if path == "table" and target.is_cpu and target.numel() * 4 * num_classes <= TABLE_MAX_ENTRIES:
+        return _table_counts(preds, target, num_classes)
     n = target.shape[0]
     bins = n * num_classes
     if n > 1:
@@ -158,126 +231,6 @@ def _multiclass_stat_scores_update(
     return stats if multidim_average == "samplewise" else stats[:, 0]
 
 
-_SMALL_CLASSES = 16  # up to this many classes, the table lookups below are the fastest
-_GATHER_MAX = 1 << 14  # up to this many gathered table entries (samples x 4C), a gather beats a bincount
-
-
-@functools.lru_cache(maxsize=_SMALL_CLASSES)
-def _small_table(num_classes: int) -> Tensor:
-    """``(C * C, 4, C)`` int64 on the CPU: row ``t * C + p`` is the ``[tp, fp, tn, fn]`` of one sample.
-
-    A sample of target ``t`` predicted ``p`` adds a true positive of ``t`` if ``t == p``, else a false positive of
-    ``p`` and a false negative of ``t``; it is a true negative of every other class. Both table paths count CPU
-    batches only.
-    """
-    c = num_classes
-    t = torch.arange(c).repeat_interleave(c)
-    p = torch.arange(c).repeat(c)
-    row = torch.arange(c * c)
-    hit = t == p
-    table = torch.zeros(c * c, 4 * c, dtype=torch.long)
-    table[:, 2 * c : 3 * c] = 1
-    table[row[hit], t[hit]] = 1
-    table[row[~hit], c + p[~hit]] = 1
-    table[row[~hit], 3 * c + t[~hit]] = 1
-    table[row, 2 * c + t] = 0
-    table[row, 2 * c + p] = 0
-    return table.reshape(c * c, 4, c)
-
-
-def _few_class_counts(preds: Any, target: Any, num_classes: int) -> Tensor | None:
-    """Global top-1 stats ``(4, C)`` of ``(N, C)`` float scores and ``(N,)`` integer labels on the CPU, by table lookup.
-
-    The direct path of small batches over few classes (:data:`_SMALL_CLASSES`, at most :data:`_GATHER_MAX` table
-    entries), without ``ignore_index``: each sample's code ``target * C + argmax`` gathers its row of
-    :func:`_small_table`. Inputs of any other kind, and invalid ones (a target out of range makes the gather fail),
-    return ``None``: the general path then counts them, or raises its error.
-    """
-    if not (
-        scores_and_labels(preds, target, num_classes)
-        and preds.is_cpu
-        and target.is_cpu
-        and preds.shape[0] * 4 * num_classes <= _GATHER_MAX
-    ):
-        return None
-    try:
-        index = preds.argmax(1)
-        index.add_(target, alpha=num_classes)
-        return _small_table(num_classes).index_select(0, index).sum(0)
-    except (IndexError, RuntimeError):
-        return None
-
-
-def _multiclass_global_update(
-    name: str, preds: Tensor, target: Tensor, num_classes: int, ignore_index: int | None, validate_args: bool
-) -> Tensor:
-    """Global stats ``(4, C)`` of labels on the CPU, through each sample's code ``t * C + p``.
-
-    Few classes (:data:`_SMALL_CLASSES`): a small batch gathers and sums the codes' rows of :func:`_small_table`, a
-    large one counts the codes (the confusion matrix) and multiplies the counts by the table. More classes: the
-    confusion matrix's diagonal, row and column sums give the four statistics.
-
-    Without ``ignore_index`` the target range is checked through the codes themselves (a target outside ``[0, C)``
-    makes a code outside ``[0, C * C)``), so the valid case costs no extra pass over the data; with it, the caller
-    has checked the target values.
-    """
-    c, c2 = num_classes, num_classes * num_classes
-    index = preds.add(target, alpha=c)
-    if index.ndim != 1:
-        index = index.reshape(-1)
-    size = c2
-    if ignore_index is not None:  # ignored positions count in an extra bin, dropped
-        index = torch.where(target.reshape(-1) != ignore_index, index, c2)
-        size = c2 + 1
-    try:
-        if c <= _SMALL_CLASSES and size == c2 and index.shape[0] * 4 * c <= _GATHER_MAX:
-            return _small_table(c).index_select(0, index).sum(0)
-        cm = torch.bincount(index, minlength=size)
-    except (IndexError, RuntimeError) as err:
-        if validate_args:
-            check_multiclass_tensors(name, preds, target, c, "global", ignore_index)  # raises
-        raise ValueError(f"{name}: `target` values must be in [0, {c - 1}], got a negative value.") from err
-    if cm.shape[0] != size:
-        if validate_args:
-            check_multiclass_tensors(name, preds, target, c, "global", ignore_index)  # raises
-        raise ValueError(f"{name}: `target` values must be in [0, {c - 1}], got a larger value.")
-    if size != c2:
-        cm = cm[:c2]
-    if c <= _SMALL_CLASSES:
-        return (cm @ _small_table(c).reshape(c2, -1)).reshape(4, c)
-    cm = cm.reshape(c, c)  # rows: target, columns: prediction
-    tp, support, predicted = cm.diagonal(), cm.sum(1), cm.sum(0)
-    counted = index.shape[0] if size == c2 else support.sum()
-    return torch.stack([tp, predicted - tp, counted - support - predicted + tp, support - tp])
-
-
-def few_classes(num_classes: Any, top_k: Any, multidim_average: Any, ignore_index: Any) -> bool:
-    """Whether :func:`_few_class_counts` may count batches of a metric with these arguments."""
-    return (
-        type(num_classes) is int
-        and 0 < num_classes <= _SMALL_CLASSES
-        and top_k == 1
-        and multidim_average == "global"
-        and ignore_index is None
-    )
-
-
-def _global_path(num_classes: Any, target: Any, top_k: int, multidim_average: str) -> bool:
-    """Whether :func:`_multiclass_global_update` counts this batch.
-
-    It does on the CPU, with global counts and top-1, when the confusion matrix has at most four bins per sample or
-    65536 bins.
-    """
-    return (
-        multidim_average == "global"
-        and top_k == 1
-        and isinstance(num_classes, int)
-        and isinstance(target, Tensor)
-        and target.is_cpu
-        and (num_classes <= _SMALL_CLASSES or num_classes * num_classes <= max(4 * target.numel(), 1 << 16))
-    )
-
-
 def _multiclass_counts(
     name: str,
     preds: Tensor,
@@ -290,36 +243,23 @@ def _multiclass_counts(
     validate_args: bool,
     zero_division: float = 0,
     check_args: bool = True,
+    path: Path | None = None,
 ) -> Tensor:
     """Validate (arguments too unless ``check_args`` is False), format and count one batch of multiclass inputs.
 
-    Returns the stacked ``[tp, fp, tn, fn]`` (unpack with ``*stats``).
+    ``path`` is the metric's :func:`multiclass_path` (chosen here when ``None``). Returns the stacked
+    ``[tp, fp, tn, fn]`` (unpack with ``*stats``).
     """
-    if validate_args and check_args:
-        _multiclass_stat_scores_arg_validation(
-            name, num_classes, top_k, average, multidim_average, ignore_index, zero_division
-        )
-    if few_classes(num_classes, top_k, multidim_average, ignore_index):
-        stats = _few_class_counts(preds, target, num_classes)
-        if stats is not None:
-            return stats
-    direct = _global_path(num_classes, target, top_k, multidim_average)
     if validate_args:
-        check_multiclass_tensors(
-            name,
-            preds,
-            target,
-            num_classes,
-            multidim_average,
-            ignore_index,
-            top_k,
-            target_values=not direct or ignore_index is not None,
-        )
-    if direct:  # labels of any shape: flattened on the way
-        p = argmax_classes(preds) if preds.ndim == target.ndim + 1 else preds
-        return _multiclass_global_update(name, p, target, num_classes, ignore_index, validate_args)
+        if check_args:
+            _multiclass_stat_scores_arg_validation(
+                name, num_classes, top_k, average, multidim_average, ignore_index, zero_division
+            )
+        check_multiclass_tensors(name, preds, target, num_classes, multidim_average, ignore_index, top_k)
+    if path is None:
+        path = multiclass_path(num_classes, multidim_average, ignore_index)
     p, t = multiclass_format(preds, target, top_k, multidim_average == "samplewise")
-    return _multiclass_stat_scores_update(p, t, num_classes, multidim_average, ignore_index)
+    return _multiclass_stat_scores_update(p, t, num_classes, multidim_average, ignore_index, path)
 
 
 # ---------------------------------------------------------------------------------------------- multilabel

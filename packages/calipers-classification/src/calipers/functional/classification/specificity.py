@@ -14,7 +14,7 @@ from torch import Tensor
 
 from calipers.functional.classification._inputs import check_task
 from calipers.functional.classification._reduce import _scores
-from calipers.functional.classification.stat_scores import (
+from calipers.functional.classification._stat_scores import (
     Average,
     MultidimAverage,
     _binary_counts,
