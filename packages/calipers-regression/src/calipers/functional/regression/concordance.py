@@ -50,9 +50,10 @@ def concordance_corrcoef(preds: Tensor, target: Tensor, *, validate_args: bool =
         validate_args: check that the values are finite (a host-device synchronisation); shapes are always checked.
 
     Returns:
-        The coefficient: a scalar for ``(N,)`` or ``(N, 1)`` inputs, else shape ``(d,)``; in the inputs' floating
-        dtype (computed in float64). NaN, with a ``CalipersUserWarning``, when ``preds`` and ``target`` are the same
-        constant or ``N < 2``.
+        The coefficient, shape ``(d,)``: ``(1,)`` for ``(N,)`` and ``(N, 1)`` inputs, as TorchMetrics' functional
+        (the class :class:`~calipers.regression.ConcordanceCorrCoef` returns a scalar for one output); in the inputs'
+        floating dtype (computed in float64). NaN, with a ``CalipersUserWarning``, when ``preds`` and ``target`` are
+        the same constant or ``N < 2``.
 
     Raises:
         TypeError: if an input is not a real tensor, or ``validate_args`` is not a bool.
@@ -62,9 +63,9 @@ def concordance_corrcoef(preds: Tensor, target: Tensor, *, validate_args: bool =
         >>> import torch
         >>> from calipers.functional.regression import concordance_corrcoef
         >>> concordance_corrcoef(torch.tensor([2.5, 0.0, 2.0, 8.0]), torch.tensor([3.0, -0.5, 2.0, 7.0]))
-        tensor(0.9777)
+        tensor([0.9777])
     """
     name = "concordance_corrcoef"
     check_flag(name, "validate_args", validate_args)
     ccc = _concordance_compute(batch_comoments(name, preds, target, None, validate_args), name)
-    return (ccc[0] if ccc.shape[0] == 1 else ccc).to(result_dtype(preds, target))
+    return ccc.to(result_dtype(preds, target))

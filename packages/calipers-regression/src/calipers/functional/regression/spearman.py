@@ -75,8 +75,8 @@ def spearman_corrcoef(preds: Tensor, target: Tensor, *, validate_args: bool = Tr
         validate_args: check that the values are finite (a host-device synchronisation); shapes are always checked.
 
     Returns:
-        The coefficient: a scalar for ``(N,)`` or ``(N, 1)`` inputs, else shape ``(d,)``; in the inputs' floating
-        dtype. NaN, with a ``CalipersUserWarning``, for a constant column or ``N < 2``.
+        The coefficient: a scalar for ``(N,)`` inputs, else shape ``(d,)`` (``(1,)`` for ``(N, 1)``, as TorchMetrics);
+        in the inputs' floating dtype. NaN, with a ``CalipersUserWarning``, for a constant column or ``N < 2``.
 
     Raises:
         TypeError: if an input is not a real tensor, or ``validate_args`` is not a bool.
@@ -93,4 +93,4 @@ def spearman_corrcoef(preds: Tensor, target: Tensor, *, validate_args: bool = Tr
     _spearman_tensor_validation(name, preds, target, None, validate_args)
     x, y = _spearman_format(preds, target)
     corr = _spearman_compute(*_spearman_update(x, y), name)
-    return (corr[0] if corr.shape[0] == 1 else corr).to(result_dtype(preds, target))
+    return (corr[0] if preds.ndim == 1 else corr).to(result_dtype(preds, target))
