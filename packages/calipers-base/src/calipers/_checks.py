@@ -44,6 +44,7 @@ __all__ = [
     "check_args",
     "check_choice",
     "check_device",
+    "check_devices",
     "check_finite",
     "check_flag",
     "check_float",
@@ -447,3 +448,13 @@ def check_same_length(name: str, a: Sized, b: Sized, args: tuple[str, str] = ("p
     """Raise ``ValueError`` unless ``b`` has as many items as ``a`` (no silent truncation), naming both lengths."""
     if len(a) != len(b):
         raise ValueError(f"{name}: `{args[1]}` must have as many items as `{args[0]}` ({len(a)}), got {len(b)}.")
+
+
+def check_devices(name: str, device: torch.device, **inputs: Any) -> None:
+    """:func:`check_device` for each tensor of ``inputs`` (``arg=value``); non-tensors are left to the type checks.
+
+    An update calls it first, before any check that reads a value (a host sync, which fails on another device).
+    """
+    for arg, value in inputs.items():
+        if isinstance(value, Tensor):
+            check_device(name, arg, value, device)

@@ -111,3 +111,11 @@ def test_same_device():
     check_same_device("f", torch.zeros(1), torch.zeros(1))
     with pytest.raises(ValueError, match=r"f: `target` must be on the device of `preds` \(cpu\), got a tensor on meta"):
         check_same_device("f", torch.zeros(1), torch.zeros(1, device="meta"))
+
+
+def test_devices_of_several_inputs():
+    from calipers._checks import check_devices
+
+    check_devices("M", torch.device("cpu"), preds=torch.zeros(1), target=None)  # a non-tensor: the type checks' job
+    with pytest.raises(ValueError, match=r"M: `target` must be on the metric's device cpu, got a tensor on meta"):
+        check_devices("M", torch.device("cpu"), preds=torch.zeros(1), target=torch.zeros(1, device="meta"))
