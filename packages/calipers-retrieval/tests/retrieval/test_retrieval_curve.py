@@ -113,7 +113,7 @@ def test_retrieval_curve_functional_per_query(max_k, adaptive_k):
     for q in _QUERIES:
         m = i == q
         ours = retrieval_precision_recall_curve(p[m], t[m], max_k=max_k, adaptive_k=adaptive_k)
-        precision, recall, ks = _curves(p[m].double().numpy(), t[m].numpy(), np.zeros(int(m.sum())), max_k, adaptive_k)
+        precision, recall, _ = _curves(p[m].double().numpy(), t[m].numpy(), np.zeros(int(m.sum())), max_k, adaptive_k)
         if t[m].sum() == 0:
             precision, recall = np.zeros_like(precision), np.zeros_like(recall)
         np.testing.assert_allclose(ours[0].numpy(), precision[0], atol=1e-6)
