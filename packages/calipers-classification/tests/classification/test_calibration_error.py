@@ -106,7 +106,7 @@ _BINARY_BAD = [
     BadInput((torch.tensor([1, 0]), torch.tensor([1, 0])), TypeError, "`preds` must be a float tensor"),
     BadInput((torch.rand(3), torch.tensor([1, 0])), ValueError, "`preds` must have the shape of `target`"),
     BadInput((torch.rand(2), torch.tensor([1, 2])), ValueError, r"`target` values must be in \[0, 1\]"),
-    BadInput((torch.rand(2), torch.tensor([0.0, 1.0])), TypeError, "`target` must be an integer tensor"),
+    BadInput((torch.rand(2), torch.tensor([0.0, 0.5])), ValueError, "`target` values must be whole numbers in"),
 ]
 _MULTICLASS_BAD = [
     BadInput((torch.tensor([1, 0]), torch.tensor([1, 0])), TypeError, "`preds` must be a float tensor"),

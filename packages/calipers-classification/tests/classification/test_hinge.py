@@ -95,7 +95,7 @@ _BINARY_BAD = [
 _MULTICLASS_BAD = [
     BadInput((torch.rand(2, 3), torch.tensor([0, 3])), ValueError, r"`target` values must be in \[0, 2\]"),
     BadInput((torch.rand(2), torch.tensor([1, 0])), ValueError, r"`preds` must have shape \(N, C, ...\)"),
-    BadInput((torch.rand(2, 3), torch.tensor([0.0, 1.0])), TypeError, "`target` must be an integer tensor"),
+    BadInput((torch.rand(2, 3), torch.tensor([0.0, 1.5])), ValueError, "`target` values must be whole numbers in"),
 ]
 
 SPECS = [
