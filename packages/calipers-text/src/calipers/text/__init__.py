@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from calipers.text.bleu import BLEUScore
 from calipers.text.edit_distance import EditDistance
 from calipers.text.error_rate import CharErrorRate, WordErrorRate
+from calipers.text.perplexity import Perplexity
+from calipers.text.sacre_bleu import SacreBLEUScore
 from calipers.text.word_alignment import MatchErrorRate, WordInfoLost, WordInfoPreserved
 
 __all__ = [
+    "BLEUScore",
     "CharErrorRate",
     "EditDistance",
     "MatchErrorRate",
+    "Perplexity",
+    "SacreBLEUScore",
     "WordErrorRate",
     "WordInfoLost",
     "WordInfoPreserved",
