@@ -45,12 +45,13 @@ _BAD = [
     BadInput(
         (["a b"], [["a b"], ["c d"]]),
         ValueError,
-        r"`preds` and `target` must hold the same number of entries, "
-        r"got 1 and 2",
+        r"`target` must have as many items as `preds` \(1\), got 2",
     ),
-    BadInput(([1], [["a"]]), TypeError, r"`preds` must be a string or a sequence of strings, got an item of type int"),
-    BadInput((["a"], [["a", 3]]), TypeError, r"`target` must be .*, got an item of type int at position 0, 1"),
-    BadInput((["a"], "a"), TypeError, r"`target` must be a sequence of strings or of sequences of strings, got str"),
+    BadInput(([1], [["a"]]), TypeError, r"`preds` must be a string or a sequence of strings, got int at position 0"),
+    BadInput(
+        (["a"], [["a", 3]]), TypeError, r"`target` must be a string or a sequence of strings, got int at position 1"
+    ),
+    BadInput((["a"], 3), TypeError, r"`target` must be a sequence of strings or of sequences of strings, got int"),
     BadInput((["a"], [[]]), ValueError, r"`target` must hold at least one reference per hypothesis"),
     BadInput((None, [["a"]]), TypeError, r"`preds` must be a string or a sequence of strings, got NoneType"),
 ]

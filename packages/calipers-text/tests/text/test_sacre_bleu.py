@@ -102,10 +102,11 @@ _BAD = [
     BadInput(
         (["a b"], [["a b"], ["c d"]]),
         ValueError,
-        r"SacreBLEUScore: `preds` and `target` must hold the same "
-        r"number of entries, got 1 and 2",
+        r"SacreBLEUScore: `target` must have as many items as `preds` \(1\), got 2",
     ),
-    BadInput(([b"a"], [["a"]]), TypeError, r"`preds` must be a string or a sequence of strings, got an item of type"),
+    BadInput(
+        ([b"a"], [["a"]]), TypeError, r"`preds` must be a string or a sequence of strings, got bytes at position 0"
+    ),
 ]
 
 

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from calipers.text.bleu import BLEUScore
+from calipers.text.chrf import CHRFScore
 from calipers.text.edit_distance import EditDistance
 from calipers.text.error_rate import CharErrorRate, WordErrorRate
 from calipers.text.perplexity import Perplexity
 from calipers.text.sacre_bleu import SacreBLEUScore
+from calipers.text.squad import SQuAD
 from calipers.text.word_alignment import MatchErrorRate, WordInfoLost, WordInfoPreserved
 
 __all__ = [
     "BLEUScore",
+    "CHRFScore",
     "CharErrorRate",
     "EditDistance",
     "MatchErrorRate",
     "Perplexity",
+    "SQuAD",
     "SacreBLEUScore",
     "WordErrorRate",
     "WordInfoLost",

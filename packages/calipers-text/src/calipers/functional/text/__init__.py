@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from calipers.functional.text.bleu import bleu_score
+from calipers.functional.text.chrf import chrf_score
 from calipers.functional.text.edit_distance import edit_distance
 from calipers.functional.text.error_rate import char_error_rate, word_error_rate
 from calipers.functional.text.perplexity import perplexity
 from calipers.functional.text.sacre_bleu import sacre_bleu_score
+from calipers.functional.text.squad import squad
 from calipers.functional.text.word_alignment import (
     match_error_rate,
     word_information_lost,
@@ -16,10 +18,12 @@ from calipers.functional.text.word_alignment import (
 __all__ = [
     "bleu_score",
     "char_error_rate",
+    "chrf_score",
     "edit_distance",
     "match_error_rate",
     "perplexity",
     "sacre_bleu_score",
+    "squad",
     "word_error_rate",
     "word_information_lost",
     "word_information_preserved",
