@@ -182,6 +182,10 @@ SPECS = [
         lambda p, t: _reference_mad(p, (t > 0.25).astype(np.float64)),
         _pairs(),
         metric_args={"wrapped_metric": MeanAbsDiff(), "threshold": 0.25},
+        bad_inputs=[  # issue 17: a missing target was an AttributeError from `None.gt`
+            BadInput((torch.rand(4), None), TypeError, r"BinaryTargetTransformer: `target` must be a real tensor"),
+            BadInput((torch.rand(4), [0.0, 1.0]), TypeError, r"`target` must be a real tensor, got list"),
+        ],
         id="binary-target-transformer",
     ),
 ]

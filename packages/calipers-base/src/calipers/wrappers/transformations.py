@@ -7,6 +7,7 @@ from typing import Any
 
 from torch import Tensor
 
+from calipers._checks import check_tensor
 from calipers.collections import MetricCollection
 from calipers.metric import Metric
 from calipers.wrappers.abstract import WrapperMetric
@@ -131,7 +132,7 @@ class BinaryTargetTransformer(MetricInputTransformer):
         kwargs: the options of :class:`calipers.Metric`.
 
     Raises:
-        TypeError: if ``threshold`` is not a number.
+        TypeError: if ``threshold`` is not a number, or (in ``update``/``forward``) ``target`` not a real tensor.
 
     Example:
         >>> import torch
@@ -153,5 +154,6 @@ class BinaryTargetTransformer(MetricInputTransformer):
         self.threshold = threshold
 
     def transform_target(self, target: Tensor) -> Tensor:
-        """``target > threshold`` as 0/1 in the targets' dtype."""
+        """``target > threshold`` as 0/1 in the targets' dtype (``TypeError`` unless ``target`` is a real tensor)."""
+        check_tensor(type(self).__name__, "target", target, "real")
         return target.gt(self.threshold).to(target.dtype)
