@@ -8,9 +8,10 @@ autocorrelation ``r`` (``L`` lags) and ``b`` its cross-correlation with the esti
   :math:`R^{-1} = E^{-1} (A A^\top - B B^\top)` (``A``, ``B`` lower-triangular Toeplitz of ``a`` and of its shifted
   reversal) gives :math:`c = E^{-1} (\lVert A^\top b\rVert^2 - \lVert B^\top b\rVert^2)` with four FFTs.
   Every operation acts on the whole batch; there is no dense ``L x L`` matrix and no per-signal loop.
-* :func:`toeplitz_conjugate_gradient` (``use_cg_iter``): a fixed number of conjugate-gradient iterations
-  preconditioned by T. Chan's optimal circulant approximation, both operators applied by FFT; the arithmetic
-  (zero start, the 1e-6 floors of the step denominators) is that of fast-bss-eval, which TorchMetrics calls.
+* :func:`toeplitz_conjugate_gradient` (``use_cg_iter``): a fixed number of conjugate-gradient iterations from
+  zero, preconditioned by T. Chan's optimal circulant approximation (as fast-bss-eval, which TorchMetrics calls),
+  both operators applied by FFT. It is checked: a system that has converged (or whose curvature is not positive)
+  is frozen, where fast-bss-eval floors the denominators at 1e-6 and then drifts.
 """
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ import torch
 from torch import Tensor
 
 __all__ = ["toeplitz_conjugate_gradient", "toeplitz_quadratic_form"]
+
+# A system whose preconditioned residual norm fell below this fraction of its start has converged: it is frozen
+# (fast-bss-eval instead floors the step denominators at 1e-6, which amplifies rounding once converged).
+_CG_RELATIVE_TOLERANCE = 1e-20
 
 
 @lru_cache(maxsize=32)
@@ -96,14 +101,17 @@ def toeplitz_conjugate_gradient(r: Tensor, b: Tensor, n_iter: int) -> Tensor:
     z = precondition(residual)
     direction = z
     rs_old = torch.linalg.vecdot(residual, z)
+    floor = rs_old * _CG_RELATIVE_TOLERANCE
     for _ in range(n_iter):
         image = forward(direction)
-        step = rs_old / torch.clamp(torch.linalg.vecdot(direction, image), min=1e-6)
+        curvature = torch.linalg.vecdot(direction, image)
+        active = (rs_old > floor) & (curvature > 0)  # converged (or broken-down) systems stay where they are
+        step = torch.where(active, rs_old / torch.where(active, curvature, 1.0), 0.0)
         x = x + step[:, None] * direction
         residual = residual - step[:, None] * image
         z = precondition(residual)
         rs_new = torch.linalg.vecdot(residual, z)
-        direction = z + (rs_new / torch.clamp(rs_old, min=1e-6))[:, None] * direction
-        rs_old = rs_new
+        direction = z + torch.where(active, rs_new / torch.where(active, rs_old, 1.0), 0.0)[:, None] * direction
+        rs_old = torch.where(active, rs_new, rs_old)
     form: Tensor = torch.linalg.vecdot(b, x)
     return form

@@ -164,6 +164,8 @@ def _sdr_update(
     preds: Tensor, target: Tensor, use_cg_iter: int | None, filter_length: int, load_diag: float | None
 ) -> Tensor:
     """SDR of every (formatted, ``(N, time)``) signal, float64, shape ``(N,)``."""
+    if preds.shape[0] == 0:
+        return preds.new_zeros(0)
     r, b = _correlations(preds, target, filter_length)
     if load_diag is not None:
         r = torch.cat([r[:, :1] + load_diag, r[:, 1:]], dim=-1)
