@@ -150,14 +150,20 @@ def test_fast_and_general_sort_paths_agree(cls):
 
 
 def test_ideal_order_paths_agree():
-    """nDCG's ideal order: packed (integer gains) or two stable sorts (float64 gains) give one value."""
+    """nDCG's ideal DCG: counted (few integer levels), or sorted (float gains; packed float32 keys, or two stable
+    sorts for float64; wide integer levels), one value."""
+    from calipers.functional.retrieval._values import few_levels
+
     preds, _, idx = _data(seed=4)
     gains = torch.randint(0, 4, preds.shape, generator=torch.Generator().manual_seed(5))
-    assert _ranking.descending_keys(gains)[1] == 32 and _ranking.descending_keys(gains.double())[1] == 64
-    torch.testing.assert_close(
-        _value(R.RetrievalNormalizedDCG(top_k=3), preds, gains, idx),
-        _value(R.RetrievalNormalizedDCG(top_k=3), preds, gains.double(), idx),
-    )
+    wide = gains * 1_000_003  # many levels: sorted, integer keys
+    expected = _value(R.RetrievalNormalizedDCG(top_k=3), preds, gains, idx)
+    for g, counted in ((gains, True), (gains.float(), False), (gains.double(), False), (wide, False)):
+        metric = R.RetrievalNormalizedDCG(top_k=3)
+        metric.update(preds, g, idx)
+        assert (few_levels(metric._ranking()) is not None) == counted
+        torch.testing.assert_close(metric.compute(), expected)
+    assert _ranking.descending_keys(gains.float())[1] == 32 and _ranking.descending_keys(gains.double())[1] == 64
 
 
 def _five():

@@ -47,7 +47,7 @@ def descending_keys(x: Tensor) -> tuple[Tensor, int]:
         if keys.dtype == torch.int32:
             return (~keys).long() + (1 << 31), 32
         return ~keys, 64
-    if x.dtype != torch.int64 or x.numel() == 0 or (int(x.min()) >= -(1 << 31) and int(x.max()) < (1 << 31)):
+    if x.dtype != torch.int64 or x.numel() == 0 or all(abs(int(v) + 0.5) < (1 << 31) for v in torch.aminmax(x)):
         return (~x.long()) + (1 << 31), 32
     return ~x, 64
 
@@ -61,7 +61,8 @@ def one_key(primary: Tensor, width: int, low_bits: int) -> bool:
         return False
     if primary.numel() == 0:
         return True
-    return int(primary.min()) >= 0 and int(primary.max()) < (1 << (63 - width - low_bits))
+    low, high = (int(v) for v in torch.aminmax(primary))
+    return low >= 0 and high < (1 << (63 - width - low_bits))
 
 
 def rank(preds: Tensor, relevant: Tensor, indexes: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
@@ -145,9 +146,14 @@ class Ranking:
         return c - before[self.seg]
 
     @cached_property
+    def ranked_target(self) -> Tensor:
+        """The stored targets in rank order (binary ones come out of the sort key: no gather)."""
+        return self.rel if self.target.dtype == torch.bool else self.target[self.order]
+
+    @cached_property
     def gain(self) -> Tensor:
         """The targets in rank order as float64 gains."""
-        return self.target[self.order].to(torch.float64)
+        return self.ranked_target.to(torch.float64)
 
     def discount(self, top_k: int | None) -> Tensor:
         """``1 / log2(pos + 2)`` for the ranked rows in the top ``top_k`` of their query, 0 beyond (float64)."""

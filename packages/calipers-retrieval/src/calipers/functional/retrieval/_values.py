@@ -19,6 +19,7 @@ __all__ = [
     "auroc_values",
     "average_precision_values",
     "fall_out_values",
+    "few_levels",
     "hit_rate_values",
     "ndcg_values",
     "precision_recall_curve_values",
@@ -90,16 +91,48 @@ def fall_out_values(r: Ranking, top_k: int | None) -> tuple[Tensor, Tensor]:
     return _ratio(r.per_query(~r.rel & _within(r, top_k)), n_neg), n_neg == 0
 
 
-def _ideal_gains(r: Ranking) -> Tensor:
-    """The gains sorted in descending order inside each query (query layout unchanged)."""
-    keys, width = descending_keys(r.target[r.order])
+_LEVELS_PER_ROW = 4  # counting path: integer gains with at most 4 * rows / queries levels (workload retrieval.ndcg)
+
+
+def few_levels(r: Ranking) -> tuple[int, int] | None:
+    """``(lowest, number)`` of the integer gain levels when they are few enough to count, else ``None``."""
+    t = r.target
+    if t.is_floating_point():
+        return None
+    lo, hi = (0, 1) if t.dtype == torch.bool else (int(v) for v in torch.aminmax(t))
+    levels = hi - lo + 1
+    return (lo, levels) if levels * r.num_queries <= _LEVELS_PER_ROW * t.numel() else None
+
+
+def _discount_table(size: int, top_k: int | None, device: torch.device) -> Tensor:
+    """``table[m]``: the summed discounts of the first ``m`` ranks (those past ``top_k`` count 0), ``m = 0..size``."""
+    ranks = torch.arange(size, device=device, dtype=torch.float64)
+    steps = 1.0 / torch.log2(ranks + 2.0)
+    if top_k is not None:
+        steps = steps.masked_fill(ranks >= top_k, 0.0)
+    return torch.cat([torch.zeros(1, dtype=torch.float64, device=device), steps.cumsum(0)])
+
+
+def _ideal_by_counting(r: Ranking, discount_table: Tensor, lo: int, levels: int) -> Tensor:
+    """Ideal DCG from the counts of each gain level in each query: the ideal order lists the levels from the top."""
+    level = r.ranked_target.long() - lo
+    counts = torch.bincount(r.seg * levels + level, minlength=r.num_queries * levels).view(r.num_queries, levels)
+    counts = counts.flip(1)  # highest level first
+    end = counts.cumsum(1)
+    value = torch.arange(lo + levels - 1, lo - 1, -1, device=r.device, dtype=torch.float64)
+    return ((discount_table[end] - discount_table[end - counts]) * value).sum(1)
+
+
+def _ideal_by_sorting(r: Ranking, discount: Tensor) -> Tensor:
+    """Ideal DCG with the gains sorted in descending order inside each query (query layout unchanged)."""
+    keys, width = descending_keys(r.ranked_target)
     seg = r.seg
     if one_key(seg, width, 0):
         order = ((seg << width) | keys).sort().indices
     else:
         order = torch.argsort(keys, stable=True)
         order = order[torch.argsort(seg[order], stable=True)]
-    return r.gain[order]
+    return r.query_sum(r.gain[order] * discount)
 
 
 def ndcg_values(r: Ranking, top_k: int | None) -> tuple[Tensor, Tensor]:
@@ -114,10 +147,11 @@ def ndcg_values(r: Ranking, top_k: int | None) -> tuple[Tensor, Tensor]:
     discount_sum = torch.zeros(groups, dtype=torch.float64, device=r.device).index_add_(0, group, discount)
     size = torch.bincount(group, minlength=groups).to(torch.float64)
     dcg = r.query_sum(gain_sum * discount_sum / size, r.tie_start)
-    if r.target.dtype == torch.bool:
-        ideal = r.query_sum(discount * (r.pos < r.n_rel[r.seg]))
+    counted = few_levels(r)
+    if counted is None:
+        ideal = _ideal_by_sorting(r, discount)
     else:
-        ideal = r.query_sum(_ideal_gains(r) * discount)
+        ideal = _ideal_by_counting(r, _discount_table(int(r.counts.max()), top_k, r.device), *counted)
     return _ratio(dcg, ideal), r.query_sum(gain) == 0
 
 
