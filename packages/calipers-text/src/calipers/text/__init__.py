@@ -7,6 +7,7 @@ from calipers.text.chrf import CHRFScore
 from calipers.text.edit_distance import EditDistance
 from calipers.text.error_rate import CharErrorRate, WordErrorRate
 from calipers.text.perplexity import Perplexity
+from calipers.text.rouge import ROUGEScore
 from calipers.text.sacre_bleu import SacreBLEUScore
 from calipers.text.squad import SQuAD
 from calipers.text.word_alignment import MatchErrorRate, WordInfoLost, WordInfoPreserved
@@ -18,6 +19,7 @@ __all__ = [
     "EditDistance",
     "MatchErrorRate",
     "Perplexity",
+    "ROUGEScore",
     "SQuAD",
     "SacreBLEUScore",
     "WordErrorRate",

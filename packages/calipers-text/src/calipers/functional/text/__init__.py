@@ -7,6 +7,7 @@ from calipers.functional.text.chrf import chrf_score
 from calipers.functional.text.edit_distance import edit_distance
 from calipers.functional.text.error_rate import char_error_rate, word_error_rate
 from calipers.functional.text.perplexity import perplexity
+from calipers.functional.text.rouge import rouge_score
 from calipers.functional.text.sacre_bleu import sacre_bleu_score
 from calipers.functional.text.squad import squad
 from calipers.functional.text.word_alignment import (
@@ -22,6 +23,7 @@ __all__ = [
     "edit_distance",
     "match_error_rate",
     "perplexity",
+    "rouge_score",
     "sacre_bleu_score",
     "squad",
     "word_error_rate",
