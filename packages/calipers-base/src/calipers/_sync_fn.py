@@ -63,7 +63,7 @@ def _check(entries: Sequence[StateEntry], descs: list[list[int]]) -> None:
         if len(d) >= _HEAD and d[0] == _MAGIC and d[4] and 0 <= d[3] < len(entries):
             raise ValueError(local_error(entries[d[3]], d[3], d[4], d[5], r).message + " Every rank raises this error.")
     owner = entries[0].label.rpartition(".")[0] if entries else "Metric"
-    if any(len(d) != len(descs[0]) or d[:3] != descs[0][:3] or d[0] != _MAGIC for d in descs):
+    if any(len(d) != len(descs[0]) or d[0] != _MAGIC or d[2] != descs[0][2] for d in descs):
         counts = ", ".join(f"rank {r}: {d[2] if len(d) > 2 else '?'}" for r, d in enumerate(descs))
         raise ValueError(f"{owner}.sync: every rank must sync the same states in the same order, got {counts} states.")
     for i, e in enumerate(entries):
@@ -78,6 +78,11 @@ def _check(entries: Sequence[StateEntry], descs: list[list[int]]) -> None:
                 f"{metric or 'Metric'}.sync: state `{state or e.key}` must have the same reduction, dtype and shape "
                 f"on every rank (nothing was reduced), got {got}."
             )
+    if any(d[1] != descs[0][1] for d in descs):
+        raise ValueError(
+            f"{owner}.sync: every rank must sync the same states (names, kinds and reductions) in the same order, "
+            "got ranks whose states differ in their names, kinds or reductions."
+        )
 
 
 def _text(key: tuple[int, ...]) -> str:
@@ -132,6 +137,7 @@ def sync_with_fn(
         rows = local.rows.get(i)
         device = rows.device if rows is not None else e.device
         sent = rows if rows is not None else torch.empty((0, *trailing), dtype=dtype, device=device)
-        pieces = [p if p.numel() else None for p in dist_sync_fn(sent, group=group)]
+        holds = [d[_HEAD + i * _ROW + 2] >= 0 for d in descs]  # from the descriptors: a rank's rows, maybe 0 of them
+        pieces = [p if held else None for p, held in zip(dist_sync_fn(sent, group=group), holds)]
         out[e.key] = reduce_list(e, pieces, dtype, trailing, device)
     return out

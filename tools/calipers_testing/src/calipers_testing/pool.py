@@ -3,7 +3,8 @@
 The pool starts once per test process (on first use) and is reused by every test: each call sends one task, a
 picklable function plus per-rank arguments, to every rank and waits for all results with a time limit. A rank that
 raises sends back its traceback; a rank that does not answer in time means a hang: the pool is killed (and started
-again by the next call) and the caller gets a :class:`DDPTimeout`.
+again by the next call) and the caller gets a :class:`DDPTimeout`. A rank whose process dies (gloo aborts it on a
+collective mismatch) kills the pool too, with a :class:`DDPWorkerError`.
 """
 
 from __future__ import annotations
@@ -109,7 +110,15 @@ class DDPPool:
                 raise DDPTimeout(f"ranks {sorted(pending)} did not answer within {limit:.0f} s (hang)")
             for r in sorted(pending):
                 if self.conns[r].poll(0.02):
-                    status, payload = self.conns[r].recv()
+                    try:
+                        status, payload = self.conns[r].recv()
+                    except (EOFError, OSError):  # the worker process died (e.g. gloo aborted it)
+                        self.kill()
+                        _forget(self)
+                        code = self.procs[r].exitcode
+                        raise DDPWorkerError(
+                            "\n".join([*errors, f"rank {r} died (exit code {code}): the process aborted"])
+                        ) from None
                     pending.discard(r)
                     if status == "ok":
                         results[r] = payload
