@@ -5,6 +5,7 @@ from __future__ import annotations
 from calipers.text.bleu import BLEUScore
 from calipers.text.chrf import CHRFScore
 from calipers.text.edit_distance import EditDistance
+from calipers.text.eed import ExtendedEditDistance
 from calipers.text.error_rate import CharErrorRate, WordErrorRate
 from calipers.text.perplexity import Perplexity
 from calipers.text.rouge import ROUGEScore
@@ -17,6 +18,7 @@ __all__ = [
     "CHRFScore",
     "CharErrorRate",
     "EditDistance",
+    "ExtendedEditDistance",
     "MatchErrorRate",
     "Perplexity",
     "ROUGEScore",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from calipers.functional.text.bleu import bleu_score
 from calipers.functional.text.chrf import chrf_score
 from calipers.functional.text.edit_distance import edit_distance
+from calipers.functional.text.eed import extended_edit_distance
 from calipers.functional.text.error_rate import char_error_rate, word_error_rate
 from calipers.functional.text.perplexity import perplexity
 from calipers.functional.text.rouge import rouge_score
@@ -21,6 +22,7 @@ __all__ = [
     "char_error_rate",
     "chrf_score",
     "edit_distance",
+    "extended_edit_distance",
     "match_error_rate",
     "perplexity",
     "rouge_score",
