@@ -19,14 +19,13 @@ a :class:`~calipers.MetricCollection` compute group (which hold the same state o
 
 from __future__ import annotations
 
-from functools import cached_property
+from functools import cached_property, reduce
 from typing import Any
 
 import torch
 from torch import Tensor
 
 from calipers._checks import check_labels
-from calipers.utilities.data import dim_zero_cat
 from calipers.utilities.sorting import sortable_keys
 
 __all__ = ["Ranking", "descending_keys", "forget", "one_key", "rank", "rank_query", "ranking_of", "result_dtype"]
@@ -65,29 +64,44 @@ def one_key(primary: Tensor, width: int, low_bits: int) -> bool:
     return low >= 0 and high < (1 << (63 - width - low_bits))
 
 
-def rank(preds: Tensor, relevant: Tensor, indexes: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-    """``(order, query, relevant, tie_start)`` of the rows in rank order (module docstring).
+def _packed(preds: Tensor, relevant: Tensor, indexes: Tensor) -> Tensor:
+    """``query << 33 | descending 32-bit score key << 1 | relevance bit`` of one chunk of rows."""
+    keys, width = descending_keys(preds)
+    return (indexes << (width + 1)) | (keys << 1) | relevant.long()
+
+
+def rank(preds: list[Tensor], relevant: list[Tensor], indexes: list[Tensor]) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """``(order, query, relevant, tie_start)`` of the rows (given in chunks, e.g. batches) in rank order.
 
     ``order`` maps rank positions to rows, ``query`` holds the sorted query ids, ``relevant`` the sorted relevance
-    bits and ``tie_start`` marks the first row of each group of equal (query, score).
+    bits and ``tie_start`` marks the first row of each group of equal (query, score). The fast path packs each
+    chunk while it is small (cache-friendly) and concatenates only the packed keys.
     """
-    keys, width = descending_keys(preds)
-    if one_key(indexes, width, 1):
-        packed = (indexes << (width + 1)) | (keys << 1) | relevant.long()
+    narrow = all(p.dtype in (torch.float32, torch.float16, torch.bfloat16) for p in preds)
+    if narrow and all(one_key(i, _SCORE_BITS, 1) for i in indexes):
+        packed = torch.cat([_packed(p, r, i) for p, r, i in zip(preds, relevant, indexes)])
         packed, order = packed.sort()
-        query = packed >> (width + 1)
+        query = packed >> (_SCORE_BITS + 1)
         rel = (packed & 1).bool()
         group = packed >> 1
     else:
-        order = torch.argsort(relevant.to(torch.int8), stable=True)
+        keys = descending_keys(torch.cat(preds))[0]
+        rel_all, idx_all = torch.cat(relevant), torch.cat(indexes)
+        order = torch.argsort(rel_all.to(torch.int8), stable=True)
         order = order[torch.argsort(keys[order], stable=True)]
-        order = order[torch.argsort(indexes[order], stable=True)]
-        query, rel = indexes[order], relevant[order]
+        order = order[torch.argsort(idx_all[order], stable=True)]
+        query, rel = idx_all[order], rel_all[order]
         group = keys[order]
     tie_start = torch.ones(query.shape, dtype=torch.bool, device=query.device)
     if query.numel() > 1:
         tie_start[1:] = (group[1:] != group[:-1]) | (query[1:] != query[:-1])
     return order, query, rel, tie_start
+
+
+def _chunks(value: Tensor | list[Tensor]) -> list[Tensor]:
+    if isinstance(value, Tensor):
+        return [value.reshape(-1)]
+    return [v.reshape(-1) for v in value if v.numel()]
 
 
 class Ranking:
@@ -96,15 +110,17 @@ class Ranking:
     Attributes: ``num_queries`` Q; ``query_ids`` (Q,), the sorted distinct query ids; ``counts`` (Q,) rows per
     query; ``starts`` (Q,) first rank position of each query; ``seg`` (N,) the query (0..Q-1) of each ranked row;
     ``pos`` (N,) its 0-based rank inside its query; ``rel`` (N,) its relevance; ``tie_start`` (N,) the first row of
-    each tie group.
+    each tie group. The rows come as tensors or lists of chunks (a metric's list states).
     """
 
-    def __init__(self, preds: Tensor, target: Tensor, indexes: Tensor) -> None:
-        self.target = target
-        self.device = preds.device
-        self.dtype = result_dtype(preds)
-        relevant = target if target.dtype == torch.bool else target > 0
-        self.order, query, self.rel, self.tie_start = rank(preds, relevant, indexes)
+    def __init__(
+        self, preds: Tensor | list[Tensor], target: Tensor | list[Tensor], indexes: Tensor | list[Tensor]
+    ) -> None:
+        p, self._targets, i = _chunks(preds), _chunks(target), _chunks(indexes)
+        self.device = p[0].device
+        self.dtype = result_dtype(torch.empty(0, dtype=reduce(torch.promote_types, [c.dtype for c in p])))
+        relevant = [t if t.dtype == torch.bool else t > 0 for t in self._targets]
+        self.order, query, self.rel, self.tie_start = rank(p, relevant, i)
         n = query.shape[0]
         new = torch.ones(n, dtype=torch.bool, device=self.device)
         if n > 1:
@@ -115,7 +131,13 @@ class Ranking:
         self.query_ids = query[self.starts]
         self.seg = new.cumsum(0) - 1
         self.pos = torch.arange(n, device=self.device) - self.starts[self.seg]
-        self._binary_checked = target.dtype == torch.bool
+        self.binary_storage = all(t.dtype == torch.bool for t in self._targets)
+        self._binary_checked = self.binary_storage
+
+    @cached_property
+    def target(self) -> Tensor:
+        """The stored targets, concatenated (row order)."""
+        return torch.cat(self._targets) if len(self._targets) > 1 else self._targets[0]
 
     def binary(self, name: str) -> None:
         """Raise unless the targets are 0/1 (they may be graded when a graded metric leads a compute group)."""
@@ -148,7 +170,7 @@ class Ranking:
     @cached_property
     def ranked_target(self) -> Tensor:
         """The stored targets in rank order (binary ones come out of the sort key: no gather)."""
-        return self.rel if self.target.dtype == torch.bool else self.target[self.order]
+        return self.rel if self.binary_storage else self.target[self.order]
 
     @cached_property
     def gain(self) -> Tensor:
@@ -180,12 +202,9 @@ def ranking_of(preds: Any, target: Any, indexes: Any) -> Ranking | None:
     if _last and _last[0] == key:
         ranking: Ranking = _last[2]
         return ranking
-    if isinstance(preds, list) and not preds:
+    if not _chunks(preds):
         return None
-    p, t, i = dim_zero_cat(preds), dim_zero_cat(target), dim_zero_cat(indexes)
-    if p.numel() == 0:
-        return None
-    ranking = Ranking(p, t, i)
+    ranking = Ranking(preds, target, indexes)
     pins = (preds, target, indexes, *(v[-1] for v in (preds, target, indexes) if isinstance(v, list)))
     _last[:] = [key, pins, ranking]
     return ranking

@@ -16,12 +16,13 @@ import torch
 from torch import Tensor
 
 from calipers._checks import (
-    check_device,
+    check_devices,
     check_finite,
     check_labels,
     check_nonnegative,
     check_same_shape,
     check_tensor,
+    value_range_ok,
 )
 
 __all__ = ["rows_format", "rows_tensor_validation", "stored_target"]
@@ -38,7 +39,9 @@ def rows_tensor_validation(
 ) -> None:
     """Raise ``TypeError``/``ValueError`` for inputs a retrieval metric cannot take (before any state changes).
 
-    ``indexes`` is ``None`` for the functionals (one query); ``device``, when given, is the metric's.
+    ``indexes`` is ``None`` for the functionals (one query); ``device``, when given, is the metric's. The value
+    checks first run one reduction each (a NaN makes a sum NaN, a negative value makes the minimum negative) and
+    call the exact base check, which words the error, only when that reduction is suspicious.
     """
     check_tensor(name, "preds", preds, "floating")
     check_tensor(name, "target", target, "real" if graded else "label")
@@ -48,17 +51,23 @@ def rows_tensor_validation(
         assert indexes is not None
         check_same_shape(name, preds, indexes, ("preds", "indexes"))
     if device is not None:
-        assert indexes is not None
-        for arg, value in (("preds", preds), ("target", target), ("indexes", indexes)):
-            check_device(name, arg, value, device)
-    keep = None if ignore_index is None else target != ignore_index
-    check_finite(name, "preds", preds if keep is None else preds[keep], allow_inf=True)
-    if graded:
-        check_nonnegative(name, "target", target, ignore_index)
-        if target.is_floating_point():
-            check_finite(name, "target", target if keep is None else target[keep])
-    else:
-        check_labels(name, "target", target, 2, ignore_index)
+        check_devices(name, device, preds=preds, target=target, indexes=indexes)
+    if ignore_index is not None:
+        keep = target != ignore_index
+        preds, target = preds[keep], target[keep]
+    if preds.numel() == 0:
+        return
+    if bool(torch.isnan(preds.sum())):
+        check_finite(name, "preds", preds, allow_inf=True)
+    if not graded:
+        if target.dtype != torch.bool and not value_range_ok(target, 0, 2):
+            check_labels(name, "target", target, 2)
+    elif target.is_floating_point():
+        if not (bool(torch.isfinite(target.sum())) and bool(target.min() >= 0)):
+            check_nonnegative(name, "target", target)
+            check_finite(name, "target", target)
+    elif target.dtype != torch.bool and int(target.min()) < 0:
+        check_nonnegative(name, "target", target)
 
 
 def stored_target(target: Tensor, graded: bool) -> Tensor:

@@ -96,10 +96,12 @@ _LEVELS_PER_ROW = 4  # counting path: integer gains with at most 4 * rows / quer
 
 def few_levels(r: Ranking) -> tuple[int, int] | None:
     """``(lowest, number)`` of the integer gain levels when they are few enough to count, else ``None``."""
-    t = r.target
+    if r.binary_storage:
+        return (0, 2) if 2 * r.num_queries <= _LEVELS_PER_ROW * r.rel.numel() else None
+    t = r.ranked_target
     if t.is_floating_point():
         return None
-    lo, hi = (0, 1) if t.dtype == torch.bool else (int(v) for v in torch.aminmax(t))
+    lo, hi = (int(v) for v in torch.aminmax(t)) if t.dtype != torch.bool else (0, 1)
     levels = hi - lo + 1
     return (lo, levels) if levels * r.num_queries <= _LEVELS_PER_ROW * t.numel() else None
 
