@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import importlib
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -149,3 +151,23 @@ def test_perplexity_states_and_gradient():
     value = perplexity(logits, torch.randint(0, _VOCAB, (2, 3), generator=_gen))
     value.backward()
     assert logits.grad is not None and torch.isfinite(logits.grad).all()
+
+
+@pytest.mark.parametrize(("dtype", "chunks"), [(torch.float32, 1), (torch.float64, 1), (torch.bfloat16, 4)])
+def test_perplexity_extra_memory_stays_within_the_logits(monkeypatch, dtype, chunks):
+    module = importlib.import_module("calipers.functional.text.perplexity")  # the attribute is the function
+
+    seen = []
+    real = module.F.cross_entropy
+
+    def spy(chunk, *args, **kwargs):
+        seen.append((chunk.shape[0], chunk.dtype))
+        return real(chunk, *args, **kwargs)
+
+    monkeypatch.setattr(module.F, "cross_entropy", spy)
+    logits = torch.randn(4, 8, 20, generator=_gen).to(dtype)
+    perplexity(logits, torch.randint(0, 20, (4, 8), generator=_gen))
+    assert len(seen) == chunks
+    rows, work = max(seen)
+    upcast = 1 if work == dtype else 2  # the upcast copy of a chunk lives next to its log-softmax
+    assert rows * 20 * work.itemsize * upcast <= logits.numel() * logits.element_size()
