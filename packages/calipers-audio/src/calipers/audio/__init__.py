@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from calipers.audio.pesq import PerceptualEvaluationSpeechQuality
 from calipers.audio.pit import PermutationInvariantTraining
 from calipers.audio.sdr import (
     ScaleInvariantSignalDistortionRatio,
@@ -9,12 +10,15 @@ from calipers.audio.sdr import (
     SourceAggregatedSignalDistortionRatio,
 )
 from calipers.audio.snr import ComplexScaleInvariantSignalNoiseRatio, ScaleInvariantSignalNoiseRatio, SignalNoiseRatio
+from calipers.audio.stoi import ShortTimeObjectiveIntelligibility
 
 __all__ = [
     "ComplexScaleInvariantSignalNoiseRatio",
+    "PerceptualEvaluationSpeechQuality",
     "PermutationInvariantTraining",
     "ScaleInvariantSignalDistortionRatio",
     "ScaleInvariantSignalNoiseRatio",
+    "ShortTimeObjectiveIntelligibility",
     "SignalDistortionRatio",
     "SignalNoiseRatio",
     "SourceAggregatedSignalDistortionRatio",
