@@ -163,6 +163,24 @@ _MC_BAD = [
 ]
 
 
+# issue 17: NaN scores (validate_args), inputs on another device than the states (before any value is read), non-tensors
+_DEVICE = r"must be on the (metric's )?device"
+_B_BAD = [
+    *_B_BAD,
+    BadInput((torch.tensor([0.1, float("nan"), 0.3]), torch.tensor([0, 1, 1])), ValueError, "must hold only non-"),
+    BadInput((torch.rand(4, device="meta"), torch.tensor([0, 1, 1, 0])), ValueError, _DEVICE),
+    BadInput((torch.rand(4), torch.tensor([0, 1, 1, 0], device="meta")), ValueError, _DEVICE),
+    BadInput(([0.1, 0.2, 0.3, 0.4], torch.tensor([0, 1, 1, 0])), TypeError, "`preds` must be a floating-point tensor"),
+    BadInput((torch.rand(4), None), TypeError, "`target` must be a tensor, got NoneType"),
+]
+_MC_BAD = [
+    *_MC_BAD,
+    BadInput((torch.full((2, 4), float("nan")), torch.tensor([0, 1])), ValueError, "must hold only non-NaN"),
+    BadInput((torch.rand(2, 4, device="meta"), torch.tensor([0, 1])), ValueError, _DEVICE),
+    BadInput(([[0.5] * 4] * 2, torch.tensor([0, 1])), TypeError, "`preds` must be a floating-point tensor, got list"),
+]
+
+
 def _specs(score, classes, fns):
     binary_cls, multiclass_cls, multilabel_cls = classes
     fb, fmc, fml = fns

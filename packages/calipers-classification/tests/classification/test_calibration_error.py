@@ -15,6 +15,7 @@ from calipers.functional.classification.calibration_error import (
     multiclass_calibration_error,
 )
 from calipers_testing import BadInput, MetricSpec, run_metric_tests
+from calipers_testing.states import snapshot, snapshots_equal
 
 _gen = torch.Generator().manual_seed(7)
 _SIZES = (9, 4, 1, 7)
@@ -102,17 +103,30 @@ _EDGES = [
     (torch.tensor([0.5, 0.5, 1.0]), torch.tensor([1, 0, 0])),
 ]
 
+# issue 17: NaN scores (validate_args), inputs on another device than the states (before any value is read), non-tensors
+_DEVICE = r"must be on the (metric's )?device"
+_COMMON_BAD = [
+    BadInput((torch.tensor([0.2, float("nan")]), torch.tensor([1, 0])), ValueError, "`preds` must hold only non-NaN"),
+    BadInput((torch.rand(2, device="meta"), torch.tensor([1, 0])), ValueError, _DEVICE),
+    BadInput((torch.rand(2), torch.tensor([1, 0], device="meta")), ValueError, _DEVICE),
+    BadInput(([0.2, 0.5], torch.tensor([1, 0])), TypeError, "`preds` must be a floating-point tensor, got list"),
+    BadInput((torch.rand(2), None), TypeError, "`target` must be a tensor, got NoneType"),
+]
 _BINARY_BAD = [
-    BadInput((torch.tensor([1, 0]), torch.tensor([1, 0])), TypeError, "`preds` must be a float tensor"),
+    BadInput((torch.tensor([1, 0]), torch.tensor([1, 0])), TypeError, "`preds` must be a floating-point"),
     BadInput((torch.rand(3), torch.tensor([1, 0])), ValueError, "`preds` must have the shape of `target`"),
     BadInput((torch.rand(2), torch.tensor([1, 2])), ValueError, r"`target` values must be in \[0, 1\]"),
     BadInput((torch.rand(2), torch.tensor([0.0, 0.5])), ValueError, "`target` values must be whole numbers in"),
+    *_COMMON_BAD,
 ]
 _MULTICLASS_BAD = [
-    BadInput((torch.tensor([1, 0]), torch.tensor([1, 0])), TypeError, "`preds` must be a float tensor"),
+    BadInput((torch.tensor([1, 0]), torch.tensor([1, 0])), TypeError, "`preds` must be a floating-point"),
     BadInput((torch.rand(2, 4), torch.tensor([1, 0])), ValueError, r"`preds.shape\[1\]` must be num_classes=3"),
     BadInput((torch.rand(2), torch.tensor([1, 0])), ValueError, r"`preds` must have shape \(N, C, ...\)"),
     BadInput((torch.rand(2, 3), torch.tensor([1, 3])), ValueError, r"`target` values must be in \[0, 2\]"),
+    BadInput((torch.tensor([[0.2, float("nan"), 0.3]]), torch.tensor([1])), ValueError, "`preds` must hold only non-"),
+    BadInput((torch.rand(2, 3, device="meta"), torch.tensor([1, 0])), ValueError, _DEVICE),
+    BadInput(([[0.2, 0.5, 0.3]], torch.tensor([1])), TypeError, "`preds` must be a floating-point tensor, got list"),
 ]
 
 SPECS = [
@@ -325,3 +339,27 @@ def test_norms_share_one_state_in_a_collection():
         expected = _reference_multiclass(5, n)(*[torch.cat(x).double().numpy() for x in zip(*batches)])
         assert values[n].item() == pytest.approx(expected, rel=1e-5)
     assert BinaryCalibrationError(5)._state_signature() != MulticlassCalibrationError(3, 5)._state_signature()
+
+
+def test_infinite_logits_are_their_limit():
+    """A +inf logit takes its row's whole probability (a plain softmax gives NaN, which lands in the last bin)."""
+    logits = torch.tensor([[float("inf"), 0.0, 1.0], [0.0, 2.0, -float("inf")], [1.0, 3.0, 1.0]])
+    target = torch.tensor([0, 2, 1])
+    limit = torch.cat([torch.tensor([[1.0, 0.0, 0.0]]), logits[1:].softmax(1)])
+    expected = multiclass_calibration_error(limit, target, 3, n_bins=4)
+    torch.testing.assert_close(multiclass_calibration_error(logits, target, 3, n_bins=4), expected)
+
+
+def test_an_empty_batch_is_a_no_op():
+    for metric, preds in ((BinaryCalibrationError(), torch.rand(4)), (MulticlassCalibrationError(3), torch.rand(4, 3))):
+        metric.update(preds, torch.tensor([0, 1, 1, 0]))
+        before = [(k, v) for k, v in snapshot(metric) if not k.endswith("_update_count")]
+        metric.update(preds[:0], torch.zeros(0, dtype=torch.long))
+        assert snapshots_equal(before, [(k, v) for k, v in snapshot(metric) if not k.endswith("_update_count")]) is None
+
+
+def test_arguments_are_checked_with_validate_args_off():
+    with pytest.raises(ValueError, match=r"binary_calibration_error: `n_bins` must be an int >= 1, got 0"):
+        binary_calibration_error(torch.rand(2), torch.tensor([0, 1]), n_bins=0, validate_args=False)
+    with pytest.raises(ValueError, match=r"multiclass_calibration_error: `num_classes` must be an int >= 2, got 1"):
+        multiclass_calibration_error(torch.rand(2, 3), torch.tensor([0, 1]), 1, validate_args=False)

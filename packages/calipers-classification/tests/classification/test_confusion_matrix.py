@@ -35,6 +35,7 @@ from calipers.classification import (
 )
 from calipers.functional import classification as F
 from calipers_testing import BadInput, MetricSpec, run_metric_tests
+from calipers_testing.states import snapshot, snapshots_equal
 
 _gen = torch.Generator().manual_seed(7007)
 _SIZES = [7, 3, 1, 12, 5]
@@ -206,6 +207,25 @@ _BAD_MULTICLASS = [
 _BAD_MULTILABEL = [
     BadInput((torch.rand(2, 4), torch.ones(2, 4, dtype=torch.long)), ValueError, r"num_labels=3"),
     BadInput((torch.rand(2, 3), torch.full((2, 3), 2)), ValueError, r"`target` values must be in \[0, 1\], got 2"),
+]
+# issue 17: NaN scores (validate_args), inputs on another device than the states (raised before any value is read:
+# was `Tensor.item() cannot be called on meta tensors`), non-tensors
+_DEVICE = r"must be on the (metric's )?device"
+_BAD_BINARY += [
+    BadInput((torch.tensor([0.2, float("nan")]), torch.tensor([0, 1])), ValueError, "`preds` must hold only non-NaN"),
+    BadInput((torch.rand(2, device="meta"), torch.tensor([0, 1])), ValueError, _DEVICE),
+    BadInput((torch.rand(2), torch.tensor([0, 1], device="meta")), ValueError, _DEVICE),
+    BadInput(([0.2, 0.7], torch.tensor([0, 1])), TypeError, "`preds` must be a tensor, got list"),
+    BadInput((torch.rand(2), None), TypeError, "`target` must be a tensor, got NoneType"),
+]
+_BAD_MULTICLASS += [
+    BadInput((torch.tensor([[0.2, float("nan"), 0.1, 0.3]]), torch.tensor([1])), ValueError, "`preds` must hold only"),
+    BadInput((torch.randn(2, 4, device="meta"), torch.tensor([0, 1])), ValueError, _DEVICE),
+    BadInput((torch.randn(2, 4), None), TypeError, "`target` must be a tensor, got NoneType"),
+]
+_BAD_MULTILABEL += [
+    BadInput((torch.rand(2, 3, device="meta"), torch.ones(2, 3, dtype=torch.long)), ValueError, _DEVICE),
+    BadInput((torch.full((2, 3), float("nan")), torch.ones(2, 3, dtype=torch.long)), ValueError, "must hold only non-"),
 ]
 _BAD = {"binary": _BAD_BINARY, "multiclass": _BAD_MULTICLASS, "multilabel": _BAD_MULTILABEL}
 
@@ -455,3 +475,77 @@ def test_confusion_matrix_argument_errors():
         JaccardIndex(task="multiclass")
     with pytest.raises(ValueError, match=r"`zero_division` must be 0 or 1, got 0.5"):
         F.binary_jaccard_index(torch.rand(3), torch.ones(3, dtype=torch.long), zero_division=0.5)
+
+
+def _states(metric):
+    return [(k, v) for k, v in snapshot(metric) if not k.endswith("_update_count")]
+
+
+@pytest.mark.parametrize(
+    ("metric", "batch", "empty"),
+    [
+        (MulticlassExactMatch(3), (torch.tensor([0, 2]), torch.tensor([0, 1])), (torch.zeros(0).long(),) * 2),
+        (
+            MulticlassExactMatch(3, multidim_average="samplewise"),
+            (torch.tensor([[0, 2], [1, 1]]), torch.tensor([[0, 1], [1, 1]])),
+            (torch.zeros(0, 2, dtype=torch.long),) * 2,
+        ),
+        (
+            MulticlassExactMatch(3),
+            (torch.rand(2, 3, 2), torch.tensor([[0, 1], [2, 2]])),
+            (torch.zeros(0, 3, 2), torch.zeros(0, 2, dtype=torch.long)),
+        ),
+        (
+            MultilabelExactMatch(3, multidim_average="samplewise"),
+            (torch.rand(2, 3, 2), torch.ones(2, 3, 2, dtype=torch.long)),
+            (torch.zeros(0, 3, 2), torch.zeros(0, 3, 2, dtype=torch.long)),
+        ),
+        (BinaryMatthewsCorrCoef(), (torch.rand(4), torch.tensor([0, 1, 1, 0])), (torch.zeros(0), torch.zeros(0).int())),
+        (MulticlassCohenKappa(3), (torch.rand(2, 3), torch.tensor([0, 2])), (torch.zeros(0, 3), torch.zeros(0).long())),
+    ],
+    ids=["mc-global", "mc-samplewise", "mc-scores", "ml-samplewise", "mcc", "kappa"],
+)
+def test_an_empty_batch_is_a_no_op(metric, batch, empty):
+    """Issue 17: the exact match was ``RuntimeError: cannot reshape tensor of 0 elements into shape [0, -1]``."""
+    metric.update(*batch)
+    before, value = _states(metric), metric.compute()
+    metric.update(*empty)
+    assert snapshots_equal(before, _states(metric)) is None
+    torch.testing.assert_close(metric.compute(), value, equal_nan=True)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda: MulticlassExactMatch(-1, validate_args=False), ValueError, "`num_classes` must be an int >= 2, got"),
+        (lambda: MultilabelExactMatch(3, threshold=2.0, validate_args=False), ValueError, r"`threshold` must be"),
+        (lambda: BinaryCohenKappa(weights="cubic", validate_args=False), ValueError, "`weights` must be one of"),
+        (lambda: BinaryMatthewsCorrCoef(threshold=-1.0, validate_args=False), ValueError, r"`threshold` must be"),
+        (lambda: MulticlassMatthewsCorrCoef(1, validate_args=False), ValueError, "`num_classes` must be an int >= 2"),
+        (lambda: BinaryMatthewsCorrCoef(validate_args="no"), TypeError, "`validate_args` must be a bool"),
+        (
+            lambda: F.multiclass_matthews_corrcoef(torch.tensor([0, 1]), torch.tensor([0, 1]), 1, validate_args=False),
+            ValueError,
+            "multiclass_matthews_corrcoef: `num_classes` must be an int >= 2, got 1",
+        ),
+        (
+            lambda: F.binary_cohen_kappa(torch.rand(2), torch.tensor([0, 1]), weights="cubic", validate_args=False),
+            ValueError,
+            "binary_cohen_kappa: `weights` must be one of",
+        ),
+        (
+            lambda: F.multiclass_exact_match(torch.tensor([0]), torch.tensor([0]), 0, validate_args=False),
+            ValueError,
+            "multiclass_exact_match: `num_classes` must be an int >= 2, got 0",
+        ),
+    ],
+)
+def test_arguments_are_checked_with_validate_args_off(call, error, match):
+    """``validate_args=False`` skips the tensor checks, never those of the arguments."""
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_functional_inputs_on_two_devices_raise():
+    with pytest.raises(ValueError, match=r"binary_matthews_corrcoef: `target` must be on the device of `preds`"):
+        F.binary_matthews_corrcoef(torch.rand(2), torch.tensor([0, 1], device="meta"))

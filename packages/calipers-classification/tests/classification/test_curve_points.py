@@ -237,6 +237,17 @@ def make_ref(one, task, n=1, thresholds=None, ignore_index=None, arg=None, avera
 
 
 _B_BAD = [BadInput((torch.rand(4), torch.tensor([0, 1, 2, 0])), ValueError, r"`target` values must be in \[0, 1\]")]
+
+# issue 17: NaN scores (validate_args), inputs on another device than the states (before any value is read), non-tensors
+_DEVICE = r"must be on the (metric's )?device"
+_B_BAD = [
+    *_B_BAD,
+    BadInput((torch.tensor([0.1, float("nan"), 0.3]), torch.tensor([0, 1, 1])), ValueError, "must hold only non-"),
+    BadInput((torch.rand(4, device="meta"), torch.tensor([0, 1, 1, 0])), ValueError, _DEVICE),
+    BadInput((torch.rand(4), torch.tensor([0, 1, 1, 0], device="meta")), ValueError, _DEVICE),
+    BadInput(([0.1, 0.2, 0.3, 0.4], torch.tensor([0, 1, 1, 0])), TypeError, "`preds` must be a floating-point tensor"),
+    BadInput((torch.rand(4), None), TypeError, "`target` must be a tensor, got NoneType"),
+]
 _CONFIGS = [(None, True, None), (5, False, None), (_GRID, True, -1), (None, False, -1)]
 
 _FAMILIES = [
@@ -384,8 +395,9 @@ def test_nothing_qualifies():
 def test_logauc_single_point_warns():
     from calipers.exceptions import CalipersUserWarning
 
-    with pytest.warns(CalipersUserWarning, match="At least two points"):
+    with pytest.warns(CalipersUserWarning) as record:  # no sample: also no positive and no negative
         assert F.binary_logauc(torch.tensor([]), torch.tensor([], dtype=torch.long)).item() == 0
+    assert any("At least two points" in str(w.message) for w in record)
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from calipers.functional.classification.group_fairness import (
     equal_opportunity,
 )
 from calipers_testing import BadInput, MetricSpec, run_metric_tests
+from calipers_testing.states import snapshot, snapshots_equal
 
 _gen = torch.Generator().manual_seed(5)
 _SIZES = (12, 5, 1, 9)
@@ -102,7 +103,16 @@ _BAD = [
     ),
     BadInput((torch.rand(3), torch.tensor([0, 1, 1]), torch.tensor([0, 1])), ValueError, "one group id per sample"),
     BadInput((torch.rand(3), torch.tensor([0, 1, 2]), torch.tensor([0, 1, 1])), ValueError, r"`target` values must be"),
-]
+    # issue 17: a missing target (was accepted: NaN or 0 entries), NaN scores, inputs on another device (before any
+    # value is read)
+    BadInput((torch.rand(3), None, torch.tensor([0, 1, 1])), TypeError, "`target` must be a tensor, got NoneType"),
+    BadInput((torch.tensor([0.1, float("nan"), 0.3]), torch.tensor([0, 1, 1]), torch.tensor([0, 1, 1])), ValueError,
+             "`preds` must hold only non-NaN"),
+    BadInput((torch.rand(3), torch.tensor([0, 1, 1]), torch.tensor([0, 1, 1], device="meta")), ValueError,
+             r"`groups` must be on the (metric's )?device"),
+    BadInput((torch.rand(3, device="meta"), torch.tensor([0, 1, 1]), torch.tensor([0, 1, 1])), ValueError,
+             r"`preds` must be on the (metric's )?device"),
+]  # fmt: skip
 
 
 def _fairness_fn(task):
@@ -290,3 +300,29 @@ def test_fairness_and_rates_share_one_state_in_a_collection():
         BinaryFairness(3, threshold=0.4),
     )
     assert len({m._state_signature() for m in (*alone.values(), *other)}) == 3
+
+
+@pytest.mark.parametrize("make", [lambda: BinaryFairness(3), lambda: BinaryGroupStatRates(3)], ids=["fair", "rates"])
+def test_an_empty_batch_is_a_no_op(make):
+    """Issue 17: was ``RuntimeError: cannot reshape tensor of 0 elements into shape [0, -1]``."""
+    metric = make()
+    preds, target, groups = _batches(3)[0]
+    metric.update(preds, target, groups)
+    before, value = [(k, v) for k, v in snapshot(metric) if not k.endswith("_update_count")], metric.compute()
+    metric.update(preds[:0], target[:0], groups[:0])
+    metric.update(torch.zeros(0, 2), torch.zeros(0, 2, dtype=torch.long), groups[:0])
+    assert snapshots_equal(before, [(k, v) for k, v in snapshot(metric) if not k.endswith("_update_count")]) is None
+    assert metric.compute().keys() == value.keys()
+
+
+def test_a_missing_target_is_only_for_demographic_parity():
+    preds, groups = torch.rand(3), torch.tensor([0, 1, 1])
+    with pytest.raises(TypeError, match=r"binary_fairness: `target` must be a tensor, got NoneType"):
+        binary_fairness(preds, None, groups)
+    with pytest.raises(TypeError, match=r"binary_groups_stat_rates: `target` must be a tensor, got NoneType"):
+        binary_groups_stat_rates(preds, None, groups, 2)
+    assert [k[:3] for k in binary_fairness(preds, None, groups, task="demographic_parity")] == ["DP_"]
+    metric = BinaryFairness(2, task="demographic_parity")
+    metric.update(preds, None, groups)
+    with pytest.raises(TypeError, match=r"BinaryFairness: `target` must be a tensor, got NoneType"):
+        BinaryFairness(2, task="equal_opportunity").update(preds, None, groups)

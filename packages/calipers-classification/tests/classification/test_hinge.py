@@ -8,6 +8,7 @@ from sklearn.metrics import hinge_loss as sk_hinge_loss
 from calipers.classification.hinge import BinaryHingeLoss, HingeLoss, MulticlassHingeLoss
 from calipers.functional.classification.hinge import binary_hinge_loss, hinge_loss, multiclass_hinge_loss
 from calipers_testing import BadInput, MetricSpec, run_metric_tests
+from calipers_testing.states import snapshot, snapshots_equal
 
 _gen = torch.Generator().manual_seed(11)
 _SIZES = (8, 5, 1, 6)
@@ -87,15 +88,28 @@ def _multiclass_batches(num_classes, logits=False, extra=(), ignore=False):
     return out
 
 
+# issue 17: NaN scores (validate_args), inputs on another device than the states (before any value is read), non-tensors
+_DEVICE = r"must be on the (metric's )?device"
+_COMMON_BAD = [
+    BadInput((torch.tensor([0.2, float("nan")]), torch.tensor([1, 0])), ValueError, "`preds` must hold only non-NaN"),
+    BadInput((torch.rand(2, device="meta"), torch.tensor([1, 0])), ValueError, _DEVICE),
+    BadInput((torch.rand(2), torch.tensor([1, 0], device="meta")), ValueError, _DEVICE),
+    BadInput(([0.2, 0.5], torch.tensor([1, 0])), TypeError, "`preds` must be a floating-point tensor, got list"),
+    BadInput((torch.rand(2), None), TypeError, "`target` must be a tensor, got NoneType"),
+]
 _BINARY_BAD = [
-    BadInput((torch.tensor([1, 0]), torch.tensor([1, 0])), TypeError, "`preds` must be a float tensor"),
+    BadInput((torch.tensor([1, 0]), torch.tensor([1, 0])), TypeError, "`preds` must be a floating-point"),
     BadInput((torch.rand(3), torch.tensor([1, 0])), ValueError, "`preds` must have the shape of `target`"),
     BadInput((torch.rand(2), torch.tensor([1, 2])), ValueError, r"`target` values must be in \[0, 1\]"),
+    *_COMMON_BAD,
 ]
 _MULTICLASS_BAD = [
     BadInput((torch.rand(2, 3), torch.tensor([0, 3])), ValueError, r"`target` values must be in \[0, 2\]"),
     BadInput((torch.rand(2), torch.tensor([1, 0])), ValueError, r"`preds` must have shape \(N, C, ...\)"),
     BadInput((torch.rand(2, 3), torch.tensor([0.0, 1.5])), ValueError, "`target` values must be whole numbers in"),
+    BadInput((torch.tensor([[0.2, float("nan"), 0.3]]), torch.tensor([1])), ValueError, "`preds` must hold only non-"),
+    BadInput((torch.rand(2, 3, device="meta"), torch.tensor([1, 0])), ValueError, _DEVICE),
+    BadInput(([[0.2, 0.5, 0.3]], torch.tensor([1])), TypeError, "`preds` must be a floating-point tensor, got list"),
 ]
 
 SPECS = [
@@ -243,3 +257,35 @@ def test_update_without_validation_needs_no_host_sync(ignore_index, mode):
     metric = BinaryHingeLoss(ignore_index=ignore_index, validate_args=False).to("meta")
     metric.update(torch.rand(8, device="meta"), torch.ones(8, dtype=torch.long, device="meta"))
     assert metric.measures.device.type == "meta"
+
+
+def test_arguments_are_checked_with_validate_args_off():
+    """Issue 17: ``multiclass_hinge_loss(num_classes=-1)`` was accepted (the functionals default to no validation)."""
+    preds, target = torch.rand(4, 3), torch.tensor([0, 1, 2, 0])
+    with pytest.raises(ValueError, match=r"multiclass_hinge_loss: `num_classes` must be an int >= 2, got -1"):
+        multiclass_hinge_loss(preds, target, num_classes=-1)
+    with pytest.raises(ValueError, match=r"multiclass_hinge_loss: `multiclass_mode` must be one of"):
+        multiclass_hinge_loss(preds, target, 3, multiclass_mode="ova")
+    with pytest.raises(TypeError, match=r"binary_hinge_loss: `squared` must be a bool, got 'x'"):
+        binary_hinge_loss(torch.rand(4), torch.tensor([0, 1, 1, 0]), squared="x")
+    with pytest.raises(TypeError, match=r"BinaryHingeLoss: `validate_args` must be a bool, got 1"):
+        BinaryHingeLoss(validate_args=1)
+
+
+def test_infinite_logits_are_their_limit():
+    """A +inf logit takes its row's whole probability (a plain softmax gives NaN there)."""
+    logits = torch.tensor([[float("inf"), 0.0, 1.0], [0.0, 2.0, -float("inf")], [1.0, 1.0, 1.0]])
+    target = torch.tensor([0, 2, 1])
+    limit = torch.cat([torch.tensor([[1.0, 0.0, 0.0]]), logits[1:].softmax(1)])
+    expected = multiclass_hinge_loss(limit, target, 3)  # probabilities: no softmax
+    torch.testing.assert_close(multiclass_hinge_loss(logits, target, 3, validate_args=True), expected)
+
+
+@pytest.mark.parametrize("cls", [BinaryHingeLoss, MulticlassHingeLoss])
+def test_an_empty_batch_is_a_no_op(cls):
+    metric = cls() if cls is BinaryHingeLoss else cls(3)
+    preds = torch.rand(4) if cls is BinaryHingeLoss else torch.rand(4, 3)
+    metric.update(preds, torch.tensor([0, 1, 1, 0]))
+    before = [(k, v) for k, v in snapshot(metric) if not k.endswith("_update_count")]
+    metric.update(preds[:0], torch.zeros(0, dtype=torch.long))
+    assert snapshots_equal(before, [(k, v) for k, v in snapshot(metric) if not k.endswith("_update_count")]) is None

@@ -16,6 +16,7 @@ from calipers.functional.classification.ranking import (
     multilabel_ranking_loss,
 )
 from calipers_testing import BadInput, MetricSpec, run_metric_tests
+from calipers_testing.states import snapshot, snapshots_equal
 
 _gen = torch.Generator().manual_seed(3)
 _SIZES = (7, 3, 1, 5)
@@ -79,11 +80,18 @@ _EDGES = [
     (torch.tensor([[0.2, 0.2, 0.7], [0.6, 0.1, 0.4]]), torch.tensor([[1, 1, 1], [0, 1, 0]])),
 ]
 
+_DEVICE = r"must be on the (metric's )?device"
 _BAD = [
-    BadInput((torch.tensor([[1, 0, 1]]), torch.tensor([[1, 0, 1]])), TypeError, "`preds` must be a float tensor"),
+    BadInput((torch.tensor([[1, 0, 1]]), torch.tensor([[1, 0, 1]])), TypeError, "`preds` must be a floating-point"),
     BadInput((torch.rand(2, 4), torch.ones(2, 4, dtype=torch.long)), ValueError, r"shape \(N, num_labels=3, ...\)"),
     BadInput((torch.rand(2, 3), torch.ones(2, 2, dtype=torch.long)), ValueError, "must have the shape of `target`"),
     BadInput((torch.rand(1, 3), torch.tensor([[0, 2, 1]])), ValueError, r"`target` values must be in \[0, 1\]"),
+    # issue 17: NaN scores, inputs on another device than the states (before any value is read), non-tensors
+    BadInput((torch.tensor([[0.1, float("nan"), 0.3]]), torch.tensor([[0, 1, 1]])), ValueError, "must hold only non-N"),
+    BadInput((torch.rand(1, 3, device="meta"), torch.tensor([[0, 1, 1]])), ValueError, _DEVICE),
+    BadInput((torch.rand(1, 3), torch.tensor([[0, 1, 1]], device="meta")), ValueError, _DEVICE),
+    BadInput(([[0.1, 0.2, 0.3]], torch.tensor([[0, 1, 1]])), TypeError, "`preds` must be a floating-point tensor, got"),
+    BadInput((torch.rand(1, 3), None), TypeError, "`target` must be a tensor, got NoneType"),
 ]
 
 _CLASSES = {
@@ -178,3 +186,15 @@ def test_update_without_validation_needs_no_host_sync(kind, ignore_index):
     metric = _CLASSES[kind][0](num_labels=4, ignore_index=ignore_index, validate_args=False).to("meta")
     metric.update(torch.rand(8, 4, device="meta"), torch.ones(8, 4, dtype=torch.long, device="meta"))
     assert metric.measure.device.type == "meta"
+
+
+@pytest.mark.parametrize("kind", sorted(_CLASSES))
+def test_an_empty_batch_is_a_no_op_and_functionals_check_arguments(kind):
+    cls, fn = _CLASSES[kind]
+    metric = cls(3)
+    metric.update(torch.rand(2, 3), torch.tensor([[0, 1, 1], [1, 0, 0]]))
+    before = [(k, v) for k, v in snapshot(metric) if not k.endswith("_update_count")]
+    metric.update(torch.zeros(0, 3), torch.zeros(0, 3, dtype=torch.long))
+    assert snapshots_equal(before, [(k, v) for k, v in snapshot(metric) if not k.endswith("_update_count")]) is None
+    with pytest.raises(ValueError, match=r"`num_labels` must be an int >= 2, got 1"):
+        fn(torch.rand(2, 3), torch.tensor([[0, 1, 1], [1, 0, 0]]), 1, validate_args=False)

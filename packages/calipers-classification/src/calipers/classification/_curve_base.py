@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 import torch
 from torch import Tensor
 
+from calipers._checks import check_flag
 from calipers.functional.classification._curve import Thresholds, adjust_thresholds
 from calipers.functional.classification._curve_tasks import (
     CurveState,
@@ -52,8 +53,7 @@ class _CurveStateBase(Metric):
             check_args(
                 name, thresholds, ignore_index, size, "num_classes" if self._task == "multiclass" else "num_labels"
             )
-        if not isinstance(validate_args, bool):
-            raise TypeError(f"{name}: `validate_args` must be a bool, got {validate_args!r}.")
+        check_flag(name, "validate_args", validate_args)
         self.ignore_index = ignore_index
         self.validate_args = validate_args
         self._size = size
@@ -68,10 +68,11 @@ class _CurveStateBase(Metric):
             self.add_state("confmat", torch.zeros(shape, dtype=torch.long), dist_reduce_fx="sum")
 
     def _fold(self, state: CurveState) -> None:
+        """Add a batch's state: binned counts are summed; exact samples are kept, an empty batch leaves no entry."""
         d = self.__dict__
         if isinstance(state, Tensor):
             d["confmat"] += state
-        else:
+        elif state[0].shape[0]:
             d["preds"].append(state[0])
             d["target"].append(state[1])
 
@@ -123,6 +124,7 @@ class BinaryCurveState(_CurveStateBase):
                 self.ignore_index,
                 self.validate_args,
                 self._normalization,
+                self.device,
             )
         )
 
@@ -137,7 +139,14 @@ class MulticlassCurveState(_CurveStateBase):
         """Fold a batch into the states."""
         self._fold(
             multiclass_update(
-                type(self).__name__, preds, target, self._size, self.thresholds, self.ignore_index, self.validate_args
+                type(self).__name__,
+                preds,
+                target,
+                self._size,
+                self.thresholds,
+                self.ignore_index,
+                self.validate_args,
+                self.device,
             )
         )
 
@@ -152,6 +161,13 @@ class MultilabelCurveState(_CurveStateBase):
         """Fold a batch into the states."""
         self._fold(
             multilabel_update(
-                type(self).__name__, preds, target, self._size, self.thresholds, self.ignore_index, self.validate_args
+                type(self).__name__,
+                preds,
+                target,
+                self._size,
+                self.thresholds,
+                self.ignore_index,
+                self.validate_args,
+                self.device,
             )
         )

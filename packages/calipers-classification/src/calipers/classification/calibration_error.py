@@ -13,6 +13,7 @@ from typing import Any, Literal
 import torch
 from torch import Tensor
 
+from calipers._checks import check_devices, check_flag
 from calipers.classification._base import TaskFacade, register_tasks, state_signature
 from calipers.functional.classification._inputs import check_num_classes
 from calipers.functional.classification.calibration_error import (
@@ -44,6 +45,7 @@ class _CalibrationErrorState(Metric):
 
     def _setup(self, n_bins: int, norm: Norm, ignore_index: int | None, validate_args: bool) -> None:
         _calibration_error_arg_validation(type(self).__name__, n_bins, norm, ignore_index)
+        check_flag(type(self).__name__, "validate_args", validate_args)
         self.n_bins = n_bins
         self.norm = norm
         self.ignore_index = ignore_index
@@ -55,6 +57,7 @@ class _CalibrationErrorState(Metric):
     def update(self, preds: Tensor, target: Tensor) -> None:
         """Add the batch's samples to the confidence bins."""
         multiclass = self._num_classes is not None
+        check_devices(type(self).__name__, self.device, preds=preds, target=target)
         if self.validate_args:
             _calibration_error_tensor_validation(
                 type(self).__name__, preds, target, self._num_classes, self.ignore_index

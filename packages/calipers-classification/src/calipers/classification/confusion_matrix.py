@@ -3,7 +3,9 @@
 The holders keep one state, ``confmat`` (TorchMetrics' name): int64 counts of shape ``(2, 2)``, ``(C, C)`` or
 ``(L, 2, 2)``, summed across batches and processes. Jaccard index, Cohen's kappa and Matthews' correlation derive from
 them; their state signature (update function, threshold/num_classes/num_labels, ignore_index) lets a
-:class:`~calipers.MetricCollection` update them once.
+:class:`~calipers.MetricCollection` update them once. Constructor arguments are checked whatever ``validate_args``
+says (it governs the tensor checks); inputs on another device than the states raise, naming both, before any check
+reads a value.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any, Literal
 import torch
 from torch import Tensor
 
+from calipers._checks import check_devices, check_flag
 from calipers.classification._base import TaskFacade, register_tasks, state_signature
 from calipers.functional.classification.confusion_matrix import (
     Normalize,
@@ -65,8 +68,8 @@ class BinaryConfmatBase(Metric):
         self, threshold: float = 0.5, ignore_index: int | None = None, validate_args: bool = True, **kwargs: Any
     ) -> None:
         super().__init__(**kwargs)
-        if validate_args:
-            _binary_confusion_matrix_arg_validation(type(self).__name__, threshold, ignore_index)
+        _binary_confusion_matrix_arg_validation(type(self).__name__, threshold, ignore_index)
+        check_flag(type(self).__name__, "validate_args", validate_args)
         self.threshold = threshold
         self.ignore_index = ignore_index
         self.validate_args = validate_args
@@ -75,6 +78,7 @@ class BinaryConfmatBase(Metric):
     def update(self, preds: Tensor, target: Tensor) -> None:
         """Count the batch into the confusion matrix."""
         d = self.__dict__
+        check_devices(type(self).__name__, d["_device"], preds=preds, target=target)
         d["confmat"] += _binary_confmat(
             type(self).__name__, preds, target, d["threshold"], d["ignore_index"], d["validate_args"]
         )
@@ -106,8 +110,8 @@ class MulticlassConfmatBase(Metric):
         self, num_classes: int, ignore_index: int | None = None, validate_args: bool = True, **kwargs: Any
     ) -> None:
         super().__init__(**kwargs)
-        if validate_args:
-            _multiclass_confusion_matrix_arg_validation(type(self).__name__, num_classes, ignore_index)
+        _multiclass_confusion_matrix_arg_validation(type(self).__name__, num_classes, ignore_index)
+        check_flag(type(self).__name__, "validate_args", validate_args)
         self.num_classes = num_classes
         self.ignore_index = ignore_index
         self.validate_args = validate_args
@@ -116,6 +120,7 @@ class MulticlassConfmatBase(Metric):
     def update(self, preds: Tensor, target: Tensor) -> None:
         """Count the batch into the confusion matrix."""
         d = self.__dict__
+        check_devices(type(self).__name__, d["_device"], preds=preds, target=target)
         d["confmat"] += _multiclass_confmat(
             type(self).__name__, preds, target, d["num_classes"], d["ignore_index"], d["validate_args"]
         )
@@ -152,8 +157,8 @@ class MultilabelConfmatBase(Metric):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if validate_args:
-            _multilabel_confusion_matrix_arg_validation(type(self).__name__, num_labels, threshold, ignore_index)
+        _multilabel_confusion_matrix_arg_validation(type(self).__name__, num_labels, threshold, ignore_index)
+        check_flag(type(self).__name__, "validate_args", validate_args)
         self.num_labels = num_labels
         self.threshold = threshold
         self.ignore_index = ignore_index
@@ -163,6 +168,7 @@ class MultilabelConfmatBase(Metric):
     def update(self, preds: Tensor, target: Tensor) -> None:
         """Count the batch into the confusion matrices."""
         d = self.__dict__
+        check_devices(type(self).__name__, d["_device"], preds=preds, target=target)
         d["confmat"] += _multilabel_confmat(
             type(self).__name__,
             preds,

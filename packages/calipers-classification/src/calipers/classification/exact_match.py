@@ -13,6 +13,7 @@ from typing import Any, Literal
 import torch
 from torch import Tensor
 
+from calipers._checks import check_devices, check_flag
 from calipers.classification._base import TaskFacade, register_tasks, state_signature
 from calipers.functional.classification.exact_match import (
     MultidimAverage,
@@ -50,6 +51,8 @@ class _ExactMatchState(Metric):
     def _fold(self, correct: Tensor, total: Tensor) -> None:
         d = self.__dict__
         if self.multidim_average == "samplewise":
+            if not correct.shape[0]:  # an empty batch leaves the states as they were
+                return
             d["correct"].append(correct)
             d["total"] = torch.maximum(d["total"], total)
         else:
@@ -88,8 +91,8 @@ class MulticlassExactMatch(_ExactMatchState):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if validate_args:
-            _multiclass_exact_match_arg_validation(type(self).__name__, num_classes, multidim_average, ignore_index)
+        _multiclass_exact_match_arg_validation(type(self).__name__, num_classes, multidim_average, ignore_index)
+        check_flag(type(self).__name__, "validate_args", validate_args)
         self.num_classes = num_classes
         self.multidim_average = multidim_average
         self.ignore_index = ignore_index
@@ -98,6 +101,7 @@ class MulticlassExactMatch(_ExactMatchState):
 
     def update(self, preds: Tensor, target: Tensor) -> None:
         """Count the batch's exactly matched samples."""
+        check_devices(type(self).__name__, self.device, preds=preds, target=target)
         self._fold(
             *_multiclass_exact_match_update(
                 type(self).__name__,
@@ -141,10 +145,9 @@ class MultilabelExactMatch(_ExactMatchState):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if validate_args:
-            _multilabel_exact_match_arg_validation(
-                type(self).__name__, num_labels, threshold, multidim_average, ignore_index
-            )
+        name = type(self).__name__
+        _multilabel_exact_match_arg_validation(name, num_labels, threshold, multidim_average, ignore_index)
+        check_flag(type(self).__name__, "validate_args", validate_args)
         self.num_labels = num_labels
         self.threshold = threshold
         self.multidim_average = multidim_average
@@ -154,6 +157,7 @@ class MultilabelExactMatch(_ExactMatchState):
 
     def update(self, preds: Tensor, target: Tensor) -> None:
         """Count the batch's exactly matched positions."""
+        check_devices(type(self).__name__, self.device, preds=preds, target=target)
         self._fold(
             *_multilabel_exact_match_update(
                 type(self).__name__,

@@ -14,6 +14,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from calipers._checks import check_devices, check_flag
 from calipers.classification._base import state_signature
 from calipers.exceptions import CalipersUserWarning
 from calipers.functional.classification.group_fairness import (
@@ -51,14 +52,17 @@ class _GroupStatScores(Metric):
         self.num_groups = num_groups
         self.threshold = threshold
         self.ignore_index = ignore_index
+        check_flag(type(self).__name__, "validate_args", validate_args)
         self.validate_args = validate_args
         for name in ("tp", "fp", "tn", "fn"):
             self.add_state(name, torch.zeros(num_groups, dtype=torch.long), dist_reduce_fx="sum")
 
     def _count(self, preds: Tensor, target: Tensor | None, groups: Tensor) -> None:
+        name = type(self).__name__
+        check_devices(name, self.device, preds=preds, target=target, groups=groups)
         if self.validate_args:
-            name = type(self).__name__
-            _fairness_tensor_validation(name, preds, target, groups, self.num_groups, self.ignore_index)
+            needs_target = getattr(self, "task", "all") != "demographic_parity"
+            _fairness_tensor_validation(name, preds, target, groups, self.num_groups, self.ignore_index, needs_target)
         formatted = _fairness_format(preds, target, groups, self.threshold, self.ignore_index)
         tp, fp, tn, fn = _fairness_update(*formatted, self.num_groups)
         self.tp += tp

@@ -12,6 +12,7 @@ from typing import Any, Literal
 import torch
 from torch import Tensor
 
+from calipers._checks import check_devices, check_flag
 from calipers.classification._base import TaskFacade, register_tasks, state_signature
 from calipers.functional.classification._inputs import check_num_classes
 from calipers.functional.classification.hinge import (
@@ -57,12 +58,14 @@ class BinaryHingeLoss(Metric):
         _hinge_loss_arg_validation(type(self).__name__, squared, ignore_index)
         self.squared = squared
         self.ignore_index = ignore_index
+        check_flag(type(self).__name__, "validate_args", validate_args)
         self.validate_args = validate_args
         self.add_state("measures", torch.tensor(0.0), dist_reduce_fx="sum")
         self.add_state("total", torch.tensor(0), dist_reduce_fx="sum")
 
     def update(self, preds: Tensor, target: Tensor) -> None:
         """Add the batch's losses."""
+        check_devices(type(self).__name__, self.device, preds=preds, target=target)
         if self.validate_args:
             _hinge_loss_tensor_validation(type(self).__name__, preds, target, None, self.ignore_index)
         formatted = _hinge_loss_format(preds, target, False, self.ignore_index)
@@ -118,6 +121,7 @@ class MulticlassHingeLoss(Metric):
         self.squared = squared
         self.multiclass_mode = multiclass_mode
         self.ignore_index = ignore_index
+        check_flag(type(self).__name__, "validate_args", validate_args)
         self.validate_args = validate_args
         shape = () if multiclass_mode == "crammer-singer" else (num_classes,)
         self.add_state("measures", torch.zeros(shape), dist_reduce_fx="sum")
@@ -125,6 +129,7 @@ class MulticlassHingeLoss(Metric):
 
     def update(self, preds: Tensor, target: Tensor) -> None:
         """Add the batch's losses."""
+        check_devices(type(self).__name__, self.device, preds=preds, target=target)
         if self.validate_args:
             _hinge_loss_tensor_validation(type(self).__name__, preds, target, self.num_classes, self.ignore_index)
         formatted = _hinge_loss_format(preds, target, True, self.ignore_index)

@@ -12,6 +12,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from calipers._checks import check_devices, check_flag
 from calipers.classification._base import state_signature
 from calipers.functional.classification.ranking import (
     _coverage_error_update,
@@ -47,12 +48,14 @@ class _RankingState(Metric):
         _ranking_arg_validation(type(self).__name__, num_labels, ignore_index)
         self.num_labels = num_labels
         self.ignore_index = ignore_index
+        check_flag(type(self).__name__, "validate_args", validate_args)
         self.validate_args = validate_args
         self.add_state("measure", torch.tensor(0.0), dist_reduce_fx="sum")
         self.add_state("total", torch.tensor(0), dist_reduce_fx="sum")
 
     def update(self, preds: Tensor, target: Tensor) -> None:
         """Add the batch's per-sample values."""
+        check_devices(type(self).__name__, self.device, preds=preds, target=target)
         if self.validate_args:
             _ranking_tensor_validation(type(self).__name__, preds, target, self.num_labels, self.ignore_index)
         measure, total = self._batch_update(*_ranking_format(preds, target, self.ignore_index))

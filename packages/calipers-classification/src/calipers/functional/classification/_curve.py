@@ -27,6 +27,21 @@ Argument glossary (public docstrings point here):
 
 Scores outside [0, 1] anywhere in a batch mean the batch holds logits: a sigmoid (binary, multilabel) or a softmax
 over the classes (multiclass) is applied to it, decided on the device.
+
+Inputs that are not ordinary (the policy every curve metric follows, tested in each family's test file):
+
+* NaN in ``preds``: a ``ValueError`` naming ``preds`` under ``validate_args=True`` (one pass and one host sync per
+  update); with ``validate_args=False`` it is not checked: a NaN score sorts above every number in the exact curves
+  and counts in no bin of the binned ones.
+* ``+inf``/``-inf`` in ``preds``: extreme scores, ranked as such. In a multiclass softmax a ``+inf`` logit takes the
+  whole probability of its row (shared between the row's ``+inf`` entries), ``-inf`` none (see
+  :func:`~calipers.functional.classification._probabilities.finite_logits`).
+* An empty batch leaves every state as it was; without any sample the exact curve is its origin alone, so the scores
+  read off it are their "no point" values (AUROC 0, EER 0.5, recall at a precision ``(0, NaN)``, ...), the values of
+  the binned curves.
+* Inputs on another device than the metric's states (or, in a functional, ``target`` on another device than
+  ``preds``): a ``ValueError`` naming both devices, before any check that reads values (always checked: it needs
+  no host sync).
 """
 
 from __future__ import annotations
@@ -37,8 +52,10 @@ from typing import Any, TypeAlias
 import torch
 from torch import Tensor
 
+from calipers._checks import check_float, check_tensor
 from calipers.exceptions import CalipersUserWarning
 from calipers.functional.classification._inputs import count_bins
+from calipers.functional.classification._probabilities import finite_logits
 from calipers.utilities.sorting import sort_rows, sortable_keys, values_from_keys
 
 __all__ = [
@@ -91,19 +108,13 @@ def adjust_thresholds(thresholds: Thresholds, device: torch.device | None = None
 
 
 def check_probability(name: str, arg: str, value: Any) -> None:
-    """Check a float in [0, 1] such as ``min_precision``."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{name}: `{arg}` must be a float in [0, 1], got {value!r}.")
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"{name}: `{arg}` must be a float in [0, 1], got {value!r}.")
+    """Check a float in [0, 1] such as ``min_precision`` (:func:`calipers._checks.check_float`)."""
+    check_float(name, arg, value, 0, 1)
 
 
 def check_float_preds(name: str, preds: Any) -> None:
-    """Curves rank scores: ``preds`` must be a floating-point tensor."""
-    if isinstance(preds, Tensor) and not preds.is_floating_point():
-        raise TypeError(
-            f"{name}: `preds` must be a floating-point tensor of probabilities or logits, got dtype {preds.dtype}."
-        )
+    """Curves rank scores: ``preds`` must be a floating-point tensor (``TypeError`` for anything else)."""
+    check_tensor(name, "preds", preds, "floating")
 
 
 def normalize(preds: Tensor, valid: Tensor | None, how: str | None) -> Tensor:
@@ -113,7 +124,7 @@ def normalize(preds: Tensor, valid: Tensor | None, how: str | None) -> Tensor:
     outside = (preds < 0) | (preds > 1)
     if valid is not None:
         outside = outside & valid
-    normed = preds.sigmoid() if how == "sigmoid" else preds.softmax(1)
+    normed = preds.sigmoid() if how == "sigmoid" else finite_logits(preds).softmax(1)
     return torch.where(outside.any(), normed, preds)
 
 
@@ -224,9 +235,9 @@ def exact_roc(stats: tuple[Tensor, Tensor, Tensor, Tensor], dtype: torch.dtype) 
     A column without negatives (positives) has an all-zero ``fpr`` (``tpr``), with a warning, as in TorchMetrics.
     """
     scores, tps, fps, _ = stats
-    zero = torch.zeros_like(tps[..., :1])
+    zero = tps.new_zeros((*tps.shape[:-1], 1))  # the origin, also without any sample
     tps, fps = torch.cat([zero, tps], -1).to(dtype), torch.cat([zero, fps], -1).to(dtype)
-    thresholds = torch.cat([torch.ones_like(scores[..., :1]), scores], -1)
+    thresholds = torch.cat([scores.new_ones((*scores.shape[:-1], 1)), scores], -1)
     n_pos, n_neg = tps[..., -1:], fps[..., -1:]
     if bool((n_neg <= 0).any()):
         _warn("No negative samples in targets: the false positive rate is meaningless and set to zero.")
@@ -256,7 +267,7 @@ def exact_pr(
 def compact(values: tuple[Tensor, ...], end: Tensor, origin: bool) -> list[tuple[Tensor, ...]]:
     """Per column, the curve points at ``end`` positions (``origin``: the first point is kept too)."""
     if origin:
-        end = torch.cat([torch.ones_like(end[..., :1]), end], -1)
+        end = torch.cat([end.new_ones((*end.shape[:-1], 1)), end], -1)
     return [tuple(v[k][end[k]] for v in values) for k in range(end.shape[0])]
 
 

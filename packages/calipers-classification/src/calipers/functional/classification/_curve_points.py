@@ -29,6 +29,8 @@ def _squeeze(values: tuple[Tensor, Tensor], task: str) -> tuple[Tensor, Tensor]:
 def _lexmax(keys: list[Tensor], mask: Tensor) -> list[Tensor]:
     """Per row, the lexicographic maximum of ``keys`` over the entries of ``mask`` (-inf where none)."""
     out = []
+    if mask.shape[-1] == 0:  # a curve without points (no sample): nothing qualifies
+        return [key.new_full(key.shape[:-1], -torch.inf) for key in keys]
     for key in keys:
         best = torch.where(mask, key, -torch.inf).amax(-1, keepdim=True)
         mask = mask & (key == best)

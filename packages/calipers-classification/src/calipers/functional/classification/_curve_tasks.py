@@ -13,7 +13,10 @@ from typing import Any, TypeAlias
 import torch
 from torch import Tensor
 
+from calipers._checks import check_devices, check_same_device, check_tensor
 from calipers.functional.classification._curve import (
+    Thresholds,
+    adjust_thresholds,
     binned_counts,
     check_float_preds,
     check_thresholds,
@@ -28,7 +31,16 @@ from calipers.functional.classification._inputs import (
     check_num_classes,
 )
 
-__all__ = ["CurveState", "binary_update", "columns", "multiclass_update", "multilabel_update", "stats_of"]
+__all__ = [
+    "CurveState",
+    "binary_update",
+    "check_inputs",
+    "columns",
+    "functional_thresholds",
+    "multiclass_update",
+    "multilabel_update",
+    "stats_of",
+]
 
 CurveState: TypeAlias = "Tensor | tuple[Tensor, Tensor]"
 
@@ -41,6 +53,27 @@ def check_args(name: str, thresholds: Any, ignore_index: Any, num_classes: Any =
     check_ignore_index(name, ignore_index)
 
 
+def functional_thresholds(thresholds: Thresholds, preds: Any) -> Tensor | None:
+    """The thresholds of a functional call, on the device of ``preds`` (the update checks that it is a tensor)."""
+    return adjust_thresholds(thresholds, preds.device if isinstance(preds, Tensor) else None)
+
+
+def check_inputs(name: str, preds: Any, target: Any, device: torch.device | None, validate_args: bool) -> None:
+    """The checks every curve update makes first, before any that reads values (which needs a host sync).
+
+    With ``validate_args``: ``preds`` a floating tensor and ``target`` a tensor (the task's tensor checks then read
+    the values, NaN in ``preds`` included). Always (no host sync): both on ``device`` (a class: its states' device),
+    or, in a functional (``device=None``), ``target`` on the device of ``preds``.
+    """
+    if validate_args:
+        check_float_preds(name, preds)
+        check_tensor(name, "target", target, "any")
+    if device is None:
+        check_same_device(name, preds, target)
+    else:
+        check_devices(name, device, preds=preds, target=target)
+
+
 def binary_update(
     name: str,
     preds: Tensor,
@@ -49,10 +82,11 @@ def binary_update(
     ignore_index: int | None,
     validate_args: bool,
     normalization: str | None = "sigmoid",
+    device: torch.device | None = None,
 ) -> CurveState:
     """One batch of binary inputs as a state: its confmat (binned), or its kept ``(preds, target)`` (exact)."""
+    check_inputs(name, preds, target, device, validate_args)
     if validate_args:
-        check_float_preds(name, preds)
         check_binary_tensors(name, preds, target, ignore_index=ignore_index)
     preds, target = preds.reshape(-1), target.reshape(-1)
     if thresholds is None:
@@ -73,11 +107,12 @@ def multiclass_update(
     thresholds: Tensor | None,
     ignore_index: int | None,
     validate_args: bool,
+    device: torch.device | None = None,
 ) -> CurveState:
     """One batch of multiclass scores ``(N, C, ...)`` and labels ``(N, ...)`` as a state."""
+    check_inputs(name, preds, target, device, validate_args)
     if validate_args:
-        check_float_preds(name, preds)
-        if isinstance(preds, Tensor) and isinstance(target, Tensor) and preds.ndim != target.ndim + 1:
+        if preds.ndim != target.ndim + 1:
             raise ValueError(
                 f"{name}: `preds` must be scores of shape (N, C, ...) for `target` of shape (N, ...), "
                 f"got shapes {tuple(preds.shape)} and {tuple(target.shape)}."
@@ -104,10 +139,11 @@ def multilabel_update(
     thresholds: Tensor | None,
     ignore_index: int | None,
     validate_args: bool,
+    device: torch.device | None = None,
 ) -> CurveState:
     """One batch of multilabel scores and targets ``(N, L, ...)`` as a state."""
+    check_inputs(name, preds, target, device, validate_args)
     if validate_args:
-        check_float_preds(name, preds)
         check_multilabel_tensors(name, preds, target, num_labels, ignore_index=ignore_index)
     preds = normalize(preds.movedim(1, -1).reshape(-1, num_labels), None, "sigmoid")
     target = target.movedim(1, -1).reshape(-1, num_labels).long()

@@ -4,16 +4,31 @@
 metrics here need the values. As in TorchMetrics, a call whose (not ignored) scores hold a value outside [0, 1] is
 taken as logits: a sigmoid (binary) or a softmax over the classes (multiclass) turns them into probabilities.
 
+Infinite logits are extreme scores, not errors: a softmax over a row holding ``+inf`` gives the row's ``+inf`` entries
+all the probability (see :func:`finite_logits`), where a plain softmax gives NaN.
+
 On the CPU the decision is taken in Python, so the normalisation runs only when needed. On any other device it is a
 ``torch.where`` over both candidates: no host synchronisation.
 """
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import Tensor
 
-__all__ = ["probabilities", "top_label"]
+__all__ = ["finite_logits", "probabilities", "top_label"]
+
+
+def finite_logits(scores: Tensor) -> Tensor:
+    """``scores`` with ``+inf``/``-inf`` replaced by the largest/smallest finite value of the dtype (NaN kept).
+
+    A softmax over a row holding ``+inf`` is NaN (``inf - inf``); over the clamped row it is the limit the infinite
+    logit defines: all the mass on the row's ``+inf`` entries (shared equally), none elsewhere.
+    """
+    big = torch.finfo(scores.dtype).max
+    return scores.nan_to_num(nan=math.nan, posinf=big, neginf=-big)
 
 
 def _logits(scores: Tensor, valid: Tensor | None) -> Tensor:
@@ -27,7 +42,7 @@ def _logits(scores: Tensor, valid: Tensor | None) -> Tensor:
 def probabilities(scores: Tensor, valid: Tensor | None) -> Tensor:
     """``(M,)`` binary scores or ``(M, C)`` class scores as probabilities (sigmoid / softmax when they are logits)."""
     logits = _logits(scores, valid)
-    normalise = torch.sigmoid if scores.ndim == 1 else (lambda x: x.softmax(1))
+    normalise = torch.sigmoid if scores.ndim == 1 else (lambda x: finite_logits(x).softmax(1))
     if scores.is_cpu:
         return normalise(scores) if bool(logits) else scores
     return torch.where(logits, normalise(scores), scores)
@@ -37,8 +52,8 @@ def top_label(scores: Tensor, valid: Tensor | None) -> tuple[Tensor, Tensor]:
     """``(confidence, label)`` of the most probable class of each row of ``(M, C)`` scores."""
     logits = _logits(scores, valid)
     if scores.is_cpu:
-        return (scores.softmax(1) if bool(logits) else scores).max(1)
-    return _top_label_without_sync(scores, logits)
+        return (finite_logits(scores).softmax(1) if bool(logits) else scores).max(1)
+    return _top_label_without_sync(finite_logits(scores), logits)
 
 
 def _top_label_without_sync(scores: Tensor, logits: Tensor) -> tuple[Tensor, Tensor]:

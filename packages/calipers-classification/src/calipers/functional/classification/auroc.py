@@ -12,11 +12,12 @@ from typing import Any, Literal
 
 from torch import Tensor
 
-from calipers.functional.classification._curve import Thresholds, adjust_thresholds
+from calipers.functional.classification._curve import Thresholds
 from calipers.functional.classification._curve_scores import auroc_compute
 from calipers.functional.classification._curve_tasks import (
     binary_update,
     check_args,
+    functional_thresholds,
     multiclass_update,
     multilabel_update,
     require_int,
@@ -65,10 +66,9 @@ def binary_auroc(
         tensor(0.7500)
     """
     name = "binary_auroc"
-    if validate_args:
-        check_args(name, thresholds, ignore_index)
-        check_max_fpr(name, max_fpr)
-    t = adjust_thresholds(thresholds, preds.device)
+    check_args(name, thresholds, ignore_index)
+    check_max_fpr(name, max_fpr)
+    t = functional_thresholds(thresholds, preds)
     state = binary_update(name, preds, target, t, ignore_index, validate_args)
     return auroc_compute(state, t, "binary", max_fpr=max_fpr)
 
@@ -104,10 +104,9 @@ def multiclass_auroc(
         tensor([0.5000, 1.0000, 0.6667])
     """
     name = "multiclass_auroc"
-    if validate_args:
-        check_args(name, thresholds, ignore_index, num_classes, "num_classes")
-        check_average(name, average, ("macro", "none", "weighted", None))
-    t = adjust_thresholds(thresholds, preds.device)
+    check_args(name, thresholds, ignore_index, num_classes, "num_classes")
+    check_average(name, average, ("macro", "none", "weighted", None))
+    t = functional_thresholds(thresholds, preds)
     state = multiclass_update(name, preds, target, num_classes, t, ignore_index, validate_args)
     return auroc_compute(state, t, "multiclass", num_classes, average=average)
 
@@ -143,10 +142,9 @@ def multilabel_auroc(
         tensor([1., 1.])
     """
     name = "multilabel_auroc"
-    if validate_args:
-        check_args(name, thresholds, ignore_index, num_labels, "num_labels")
-        check_average(name, average, ("macro", "micro", "none", "weighted", None))
-    t = adjust_thresholds(thresholds, preds.device)
+    check_args(name, thresholds, ignore_index, num_labels, "num_labels")
+    check_average(name, average, ("macro", "micro", "none", "weighted", None))
+    t = functional_thresholds(thresholds, preds)
     state = multilabel_update(name, preds, target, num_labels, t, ignore_index, validate_args)
     return auroc_compute(state, t, "multilabel", num_labels, ignore_index, average)
 

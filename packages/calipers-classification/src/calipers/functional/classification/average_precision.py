@@ -13,11 +13,12 @@ from typing import Literal
 
 from torch import Tensor
 
-from calipers.functional.classification._curve import Thresholds, adjust_thresholds
+from calipers.functional.classification._curve import Thresholds
 from calipers.functional.classification._curve_scores import average_precision_compute
 from calipers.functional.classification._curve_tasks import (
     binary_update,
     check_args,
+    functional_thresholds,
     multiclass_update,
     multilabel_update,
     require_int,
@@ -58,9 +59,8 @@ def binary_average_precision(
         tensor(0.8333)
     """
     name = "binary_average_precision"
-    if validate_args:
-        check_args(name, thresholds, ignore_index)
-    t = adjust_thresholds(thresholds, preds.device)
+    check_args(name, thresholds, ignore_index)
+    t = functional_thresholds(thresholds, preds)
     state = binary_update(name, preds, target, t, ignore_index, validate_args)
     return average_precision_compute(state, t, "binary")
 
@@ -96,10 +96,9 @@ def multiclass_average_precision(
         tensor([0.7500, 1.0000, 0.5000])
     """
     name = "multiclass_average_precision"
-    if validate_args:
-        check_args(name, thresholds, ignore_index, num_classes, "num_classes")
-        check_average(name, average, ("macro", "none", "weighted", None))
-    t = adjust_thresholds(thresholds, preds.device)
+    check_args(name, thresholds, ignore_index, num_classes, "num_classes")
+    check_average(name, average, ("macro", "none", "weighted", None))
+    t = functional_thresholds(thresholds, preds)
     state = multiclass_update(name, preds, target, num_classes, t, ignore_index, validate_args)
     return average_precision_compute(state, t, "multiclass", num_classes, average=average)
 
@@ -136,10 +135,9 @@ def multilabel_average_precision(
         tensor([1., 1.])
     """
     name = "multilabel_average_precision"
-    if validate_args:
-        check_args(name, thresholds, ignore_index, num_labels, "num_labels")
-        check_average(name, average, ("macro", "micro", "none", "weighted", None))
-    t = adjust_thresholds(thresholds, preds.device)
+    check_args(name, thresholds, ignore_index, num_labels, "num_labels")
+    check_average(name, average, ("macro", "micro", "none", "weighted", None))
+    t = functional_thresholds(thresholds, preds)
     state = multilabel_update(name, preds, target, num_labels, t, ignore_index, validate_args)
     return average_precision_compute(state, t, "multilabel", num_labels, ignore_index, average)
 

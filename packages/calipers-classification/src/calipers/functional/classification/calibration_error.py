@@ -26,6 +26,7 @@ from typing import Any, Literal
 import torch
 from torch import Tensor
 
+from calipers._checks import check_int, check_same_device, check_tensor
 from calipers.functional.classification._inputs import (
     check_binary_tensors,
     check_choice,
@@ -45,10 +46,7 @@ _NORMS = ("l1", "l2", "max")
 
 def _calibration_error_arg_validation(name: str, n_bins: Any, norm: Any, ignore_index: Any) -> None:
     """Check ``n_bins`` (an int >= 1), ``norm`` and ``ignore_index``."""
-    if not isinstance(n_bins, int) or isinstance(n_bins, bool):
-        raise TypeError(f"{name}: `n_bins` must be an int >= 1, got {n_bins!r}.")
-    if n_bins < 1:
-        raise ValueError(f"{name}: `n_bins` must be an int >= 1, got {n_bins!r}.")
+    check_int(name, "n_bins", n_bins, 1)
     check_choice(name, "norm", norm, _NORMS)
     check_ignore_index(name, ignore_index)
 
@@ -56,13 +54,17 @@ def _calibration_error_arg_validation(name: str, n_bins: Any, norm: Any, ignore_
 def _calibration_error_tensor_validation(
     name: str, preds: Any, target: Any, num_classes: int | None, ignore_index: int | None
 ) -> None:
-    """Binary (``num_classes=None``): same shapes; multiclass: ``(N, C, ...)`` scores and ``(N, ...)`` labels."""
-    if isinstance(preds, Tensor) and not preds.is_floating_point():
-        raise TypeError(f"{name}: `preds` must be a float tensor of probabilities or logits, got {preds.dtype}.")
+    """Binary (``num_classes=None``): same shapes; multiclass: ``(N, C, ...)`` scores and ``(N, ...)`` labels.
+
+    Types and devices first (no host sync), then the values (NaN in ``preds`` raises).
+    """
+    check_tensor(name, "preds", preds, "floating")
+    check_tensor(name, "target", target, "any")
+    check_same_device(name, preds, target)
     if num_classes is None:
         check_binary_tensors(name, preds, target, ignore_index=ignore_index)
         return
-    if isinstance(preds, Tensor) and isinstance(target, Tensor) and preds.ndim != target.ndim + 1:
+    if preds.ndim != target.ndim + 1:
         raise ValueError(
             f"{name}: `preds` must have shape (N, C, ...) for `target` of shape (N, ...), "
             f"got {tuple(preds.shape)} and {tuple(target.shape)}."
@@ -156,8 +158,8 @@ def binary_calibration_error(
         tensor(0.2900)
     """
     name = "binary_calibration_error"
+    _calibration_error_arg_validation(name, n_bins, norm, ignore_index)
     if validate_args:
-        _calibration_error_arg_validation(name, n_bins, norm, ignore_index)
         _calibration_error_tensor_validation(name, preds, target, None, ignore_index)
     stats = _calibration_error_update(*_calibration_error_format(preds, target, False, ignore_index), n_bins)
     return _calibration_error_compute(*stats, norm)
@@ -198,9 +200,9 @@ def multiclass_calibration_error(
         tensor(0.2000)
     """
     name = "multiclass_calibration_error"
+    check_num_classes(name, num_classes)
+    _calibration_error_arg_validation(name, n_bins, norm, ignore_index)
     if validate_args:
-        check_num_classes(name, num_classes)
-        _calibration_error_arg_validation(name, n_bins, norm, ignore_index)
         _calibration_error_tensor_validation(name, preds, target, num_classes, ignore_index)
     stats = _calibration_error_update(*_calibration_error_format(preds, target, True, ignore_index), n_bins)
     return _calibration_error_compute(*stats, norm)

@@ -77,9 +77,8 @@ def binary_cohen_kappa(
         >>> binary_cohen_kappa(torch.tensor([0.8, 0.2, 0.6, 0.9]), torch.tensor([1, 0, 0, 1]))
         tensor(0.5000)
     """
-    if validate_args:
-        _binary_confusion_matrix_arg_validation("binary_cohen_kappa", threshold, ignore_index)
-        _check_weights("binary_cohen_kappa", weights)
+    _binary_confusion_matrix_arg_validation("binary_cohen_kappa", threshold, ignore_index)
+    _check_weights("binary_cohen_kappa", weights)
     confmat = _binary_confmat("binary_cohen_kappa", preds, target, threshold, ignore_index, validate_args)
     return _cohen_kappa_compute(confmat, weights)
 
@@ -111,9 +110,8 @@ def multiclass_cohen_kappa(
         >>> multiclass_cohen_kappa(torch.tensor([2, 1, 0, 1]), torch.tensor([2, 1, 0, 0]), num_classes=3)
         tensor(0.6364)
     """
-    if validate_args:
-        _multiclass_confusion_matrix_arg_validation("multiclass_cohen_kappa", num_classes, ignore_index)
-        _check_weights("multiclass_cohen_kappa", weights)
+    _multiclass_confusion_matrix_arg_validation("multiclass_cohen_kappa", num_classes, ignore_index)
+    _check_weights("multiclass_cohen_kappa", weights)
     confmat = _multiclass_confmat("multiclass_cohen_kappa", preds, target, num_classes, ignore_index, validate_args)
     return _cohen_kappa_compute(confmat, weights)
 

@@ -14,6 +14,7 @@ from typing import Any, Literal
 import torch
 from torch import Tensor
 
+from calipers._checks import check_same_device
 from calipers.functional.classification._inputs import (
     binary_format,
     check_binary_tensors,
@@ -95,11 +96,18 @@ def _multilabel_confusion_matrix_update(preds: Tensor, target: Tensor, valid: Te
     return count_bins(code, 4 * num_labels).reshape(4, num_labels).T.reshape(num_labels, 2, 2)
 
 
+def _check_same_device(name: str, preds: Any, target: Any) -> None:
+    """Two input tensors on different devices raise (naming both) before any check reads a value."""
+    if isinstance(preds, Tensor) and isinstance(target, Tensor):
+        check_same_device(name, preds, target)
+
+
 def _binary_confmat(
     name: str, preds: Tensor, target: Tensor, threshold: float, ignore_index: int | None, validate_args: bool
 ) -> Tensor:
     """Validate the tensors, format and count one batch of binary inputs."""
     if validate_args:
+        _check_same_device(name, preds, target)
         check_binary_tensors(name, preds, target, "global", ignore_index)
     p, t, valid = binary_format(preds, target, threshold, ignore_index, False)
     return _binary_confusion_matrix_update(p, t, valid)
@@ -110,6 +118,7 @@ def _multiclass_confmat(
 ) -> Tensor:
     """Validate the tensors, format and count one batch of multiclass inputs."""
     if validate_args:
+        _check_same_device(name, preds, target)
         check_multiclass_tensors(name, preds, target, num_classes, "global", ignore_index)
     p, t = multiclass_format(preds, target, 1, False)
     return _multiclass_confusion_matrix_update(p, t, num_classes, ignore_index)
@@ -126,6 +135,7 @@ def _multilabel_confmat(
 ) -> Tensor:
     """Validate the tensors, format and count one batch of multilabel inputs."""
     if validate_args:
+        _check_same_device(name, preds, target)
         check_multilabel_tensors(name, preds, target, num_labels, "global", ignore_index)
     p, t, valid = multilabel_format(preds, target, num_labels, threshold, ignore_index, False)
     return _multilabel_confusion_matrix_update(p, t, valid)
@@ -169,8 +179,7 @@ def binary_confusion_matrix(
         tensor([[1, 1],
                 [1, 1]])
     """
-    if validate_args:
-        _binary_confusion_matrix_arg_validation("binary_confusion_matrix", threshold, ignore_index, normalize)
+    _binary_confusion_matrix_arg_validation("binary_confusion_matrix", threshold, ignore_index, normalize)
     confmat = _binary_confmat("binary_confusion_matrix", preds, target, threshold, ignore_index, validate_args)
     return _confusion_matrix_compute(confmat, normalize)
 
@@ -204,8 +213,7 @@ def multiclass_confusion_matrix(
                 [0, 1, 0],
                 [0, 0, 1]])
     """
-    if validate_args:
-        _multiclass_confusion_matrix_arg_validation("multiclass_confusion_matrix", num_classes, ignore_index, normalize)
+    _multiclass_confusion_matrix_arg_validation("multiclass_confusion_matrix", num_classes, ignore_index, normalize)
     confmat = _multiclass_confmat(
         "multiclass_confusion_matrix", preds, target, num_classes, ignore_index, validate_args
     )
@@ -246,10 +254,9 @@ def multilabel_confusion_matrix(
                 [[1, 0],
                  [0, 1]]])
     """
-    if validate_args:
-        _multilabel_confusion_matrix_arg_validation(
-            "multilabel_confusion_matrix", num_labels, threshold, ignore_index, normalize
-        )
+    _multilabel_confusion_matrix_arg_validation(
+        "multilabel_confusion_matrix", num_labels, threshold, ignore_index, normalize
+    )
     confmat = _multilabel_confmat(
         "multilabel_confusion_matrix", preds, target, num_labels, threshold, ignore_index, validate_args
     )

@@ -10,11 +10,12 @@ from typing import Literal
 
 from torch import Tensor
 
-from calipers.functional.classification._curve import Thresholds, adjust_thresholds
+from calipers.functional.classification._curve import Thresholds
 from calipers.functional.classification._curve_points import eer_compute
 from calipers.functional.classification._curve_tasks import (
     binary_update,
     check_args,
+    functional_thresholds,
     multiclass_update,
     multilabel_update,
     require_int,
@@ -50,9 +51,8 @@ def binary_eer(
         tensor(0.5000)
     """
     name = "binary_eer"
-    if validate_args:
-        check_args(name, thresholds, ignore_index)
-    t = adjust_thresholds(thresholds, preds.device)
+    check_args(name, thresholds, ignore_index)
+    t = functional_thresholds(thresholds, preds)
     state = binary_update(name, preds, target, t, ignore_index, validate_args)
     return eer_compute(state, t, "binary")
 
@@ -89,10 +89,9 @@ def multiclass_eer(
         tensor([0.5000, 0.0000, 0.1667])
     """
     name = "multiclass_eer"
-    if validate_args:
-        check_args(name, thresholds, ignore_index, num_classes, "num_classes")
-        check_average(name, average, ("macro", "micro", None))
-    t = adjust_thresholds(thresholds, preds.device)
+    check_args(name, thresholds, ignore_index, num_classes, "num_classes")
+    check_average(name, average, ("macro", "micro", None))
+    t = functional_thresholds(thresholds, preds)
     state = multiclass_update(name, preds, target, num_classes, t, ignore_index, validate_args)
     return eer_compute(state, t, "multiclass", num_classes, average=average)
 
@@ -126,9 +125,8 @@ def multilabel_eer(
         tensor([0., 0.])
     """
     name = "multilabel_eer"
-    if validate_args:
-        check_args(name, thresholds, ignore_index, num_labels, "num_labels")
-    t = adjust_thresholds(thresholds, preds.device)
+    check_args(name, thresholds, ignore_index, num_labels, "num_labels")
+    t = functional_thresholds(thresholds, preds)
     state = multilabel_update(name, preds, target, num_labels, t, ignore_index, validate_args)
     return eer_compute(state, t, "multilabel", num_labels, ignore_index)
 

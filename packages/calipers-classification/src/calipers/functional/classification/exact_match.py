@@ -8,11 +8,13 @@ arguments are described in :mod:`calipers.functional.classification._inputs`.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Literal
 
 import torch
 from torch import Tensor
 
+from calipers._checks import check_same_device
 from calipers.functional.classification._inputs import (
     binary_probability_mask,
     check_ignore_index,
@@ -51,6 +53,12 @@ def _multilabel_exact_match_arg_validation(
     check_ignore_index(name, ignore_index)
 
 
+def _check_same_device(name: str, preds: Any, target: Any) -> None:
+    """Two input tensors on different devices raise (naming both) before any check reads a value."""
+    if isinstance(preds, Tensor) and isinstance(target, Tensor):
+        check_same_device(name, preds, target)
+
+
 def _multiclass_exact_match_update(
     name: str,
     preds: Tensor,
@@ -62,8 +70,11 @@ def _multiclass_exact_match_update(
 ) -> tuple[Tensor, Tensor]:
     """``(correct, total)``: matching samples and samples (global), or a 0/1 per sample and 1 (samplewise)."""
     if validate_args:
+        _check_same_device(name, preds, target)
         check_multiclass_tensors(name, preds, target, num_classes, multidim_average, ignore_index)
-    p, t = multiclass_format(preds, target, 1, True)
+    # explicit sizes (``multiclass_format`` infers one, which an empty batch cannot give)
+    n, m = (target.shape[0], math.prod(target.shape[1:])) if target.ndim else (1, 1)
+    p, t = (x.reshape(n, m) for x in multiclass_format(preds, target, 1, False))
     match = p == t
     if ignore_index is not None:
         match |= t == ignore_index
@@ -85,9 +96,11 @@ def _multilabel_exact_match_update(
 ) -> tuple[Tensor, Tensor]:
     """``(correct, total)``: matching positions and positions, pooled (global) or per sample (samplewise)."""
     if validate_args:
+        _check_same_device(name, preds, target)
         check_multilabel_tensors(name, preds, target, num_labels, multidim_average, ignore_index)
-    p = binary_probability_mask(preds, threshold).reshape(preds.shape[0], num_labels, -1)
-    t = target.reshape(target.shape[0], num_labels, -1)
+    shape = (target.shape[0], num_labels, math.prod(target.shape[2:]))  # explicit: an empty batch infers nothing
+    p = binary_probability_mask(preds, threshold).reshape(shape)
+    t = target.reshape(shape)
     match = p == (t == 1)
     if ignore_index is not None:
         match |= t == ignore_index
@@ -132,8 +145,7 @@ def multiclass_exact_match(
         tensor(0.5000)
     """
     name = "multiclass_exact_match"
-    if validate_args:
-        _multiclass_exact_match_arg_validation(name, num_classes, multidim_average, ignore_index)
+    _multiclass_exact_match_arg_validation(name, num_classes, multidim_average, ignore_index)
     correct, total = _multiclass_exact_match_update(
         name, preds, target, num_classes, multidim_average, ignore_index, validate_args
     )
@@ -172,8 +184,7 @@ def multilabel_exact_match(
         tensor(0.5000)
     """
     name = "multilabel_exact_match"
-    if validate_args:
-        _multilabel_exact_match_arg_validation(name, num_labels, threshold, multidim_average, ignore_index)
+    _multilabel_exact_match_arg_validation(name, num_labels, threshold, multidim_average, ignore_index)
     correct, total = _multilabel_exact_match_update(
         name, preds, target, num_labels, threshold, multidim_average, ignore_index, validate_args
     )

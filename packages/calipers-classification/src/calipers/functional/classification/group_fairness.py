@@ -17,12 +17,14 @@ Group ids in the keys are the real group ids, also when some group is absent fro
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any, Literal
 
 import torch
 from torch import Tensor
 
+from calipers._checks import check_same_device, check_tensor
 from calipers.exceptions import CalipersUserWarning
 from calipers.functional.classification._inputs import (
     binary_probability_mask,
@@ -51,22 +53,30 @@ def _fairness_arg_validation(name: str, num_groups: Any, threshold: Any, ignore_
 
 
 def _fairness_tensor_validation(
-    name: str, preds: Any, target: Any, groups: Any, num_groups: int | None, ignore_index: int | None
+    name: str,
+    preds: Any,
+    target: Any,
+    groups: Any,
+    num_groups: int | None,
+    ignore_index: int | None,
+    needs_target: bool = True,
 ) -> None:
-    """Binary ``preds``/``target`` (``target`` may be ``None``) and one integer group in range per sample."""
+    """Binary ``preds``/``target`` and one integer group in range per sample.
+
+    ``target`` may be ``None`` only when the task does not use it (``needs_target=False``: demographic parity).
+    Types and devices are checked first (no host sync), then the values.
+    """
+    check_tensor(name, "preds", preds, "real")
+    if target is not None or needs_target:
+        check_tensor(name, "target", target, "any")
+        check_same_device(name, preds, target)
+    check_tensor(name, "groups", groups, "integer")
+    check_same_device(name, preds, groups, ("preds", "groups"))
     if target is None:
-        if not isinstance(preds, Tensor):
-            raise TypeError(f"{name}: `preds` must be a tensor, got {type(preds).__name__}.")
         target = torch.zeros(preds.shape, dtype=torch.long, device=preds.device)
     check_binary_tensors(name, preds, target, ignore_index=ignore_index)
     if preds.ndim == 0:
         raise ValueError(f"{name}: `preds` must have at least one dimension (N, ...), got a scalar.")
-    if not isinstance(groups, Tensor):
-        raise TypeError(f"{name}: `groups` must be a tensor, got {type(groups).__name__}.")
-    if groups.is_floating_point() or groups.is_complex() or groups.dtype == torch.bool:
-        raise TypeError(
-            f"{name}: `groups` must be an integer tensor of group ids, got a tensor of dtype {groups.dtype}."
-        )
     if groups.numel() != preds.shape[0]:
         raise ValueError(
             f"{name}: `groups` must hold one group id per sample ({preds.shape[0]}), got shape {tuple(groups.shape)}."
@@ -83,13 +93,13 @@ def _fairness_format(
     preds: Tensor, target: Tensor | None, groups: Tensor, threshold: float, ignore_index: int | None
 ) -> tuple[Tensor, Tensor, Tensor]:
     """``(stat codes, group ids, valid)`` per position, each ``(N, M)``; code = ``2 * pred + target``."""
-    n = preds.shape[0]
-    pred = binary_probability_mask(preds, threshold).reshape(n, -1).long()
+    n, m = preds.shape[0], math.prod(preds.shape[1:])  # explicit sizes: an empty batch has no -1 to infer
+    pred = binary_probability_mask(preds, threshold).reshape(n, m).long()
     if target is None:
         truth = torch.zeros_like(pred)
         valid = torch.ones_like(pred, dtype=torch.bool)
     else:
-        t = target.reshape(n, -1)
+        t = target.reshape(n, m)
         valid = torch.ones_like(pred, dtype=torch.bool) if ignore_index is None else t != ignore_index
         truth = (t == 1).long()
     return 2 * pred + truth, groups.reshape(n, 1).long().expand_as(pred), valid
@@ -150,10 +160,11 @@ def _group_stats(
     threshold: float,
     ignore_index: int | None,
     validate_args: bool,
+    needs_target: bool = True,
 ) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    _fairness_arg_validation(name, num_groups, threshold, ignore_index)  # whatever validate_args says
     if validate_args:
-        _fairness_arg_validation(name, num_groups, threshold, ignore_index)
-        _fairness_tensor_validation(name, preds, target, groups, num_groups, ignore_index)
+        _fairness_tensor_validation(name, preds, target, groups, num_groups, ignore_index, needs_target)
     size = num_groups if num_groups is not None else _data_num_groups(groups)
     return _fairness_update(*_fairness_format(preds, target, groups, threshold, ignore_index), size)
 
@@ -214,7 +225,9 @@ def demographic_parity(
         >>> demographic_parity(torch.tensor([0.9, 0.2, 0.7, 0.8]), torch.tensor([0, 0, 1, 1]))
         {'DP_0_1': tensor(0.5000)}
     """
-    stats = _group_stats("demographic_parity", preds, None, groups, None, threshold, ignore_index, validate_args)
+    stats = _group_stats(
+        "demographic_parity", preds, None, groups, None, threshold, ignore_index, validate_args, needs_target=False
+    )
     return _fairness_compute(*stats, "demographic_parity")
 
 
@@ -284,5 +297,6 @@ def binary_fairness(
         if target is not None:
             warnings.warn(f"{name}: the task demographic_parity does not use `target`.", CalipersUserWarning, 2)
         target = None
-    stats = _group_stats(name, preds, target, groups, None, threshold, ignore_index, validate_args)
+    needs_target = task != "demographic_parity"
+    stats = _group_stats(name, preds, target, groups, None, threshold, ignore_index, validate_args, needs_target)
     return _fairness_compute(*stats, task)

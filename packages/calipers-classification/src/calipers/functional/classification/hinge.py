@@ -21,6 +21,7 @@ from typing import Any, Literal
 import torch
 from torch import Tensor
 
+from calipers._checks import check_flag, check_same_device, check_tensor
 from calipers.functional.classification._inputs import (
     check_binary_tensors,
     check_choice,
@@ -39,8 +40,7 @@ _MODES = ("crammer-singer", "one-vs-all")
 
 def _hinge_loss_arg_validation(name: str, squared: Any, ignore_index: Any, multiclass_mode: Any = None) -> None:
     """Check ``squared`` (a bool), ``ignore_index`` and, for multiclass, ``multiclass_mode``."""
-    if not isinstance(squared, bool):
-        raise TypeError(f"{name}: `squared` must be a bool, got {squared!r}.")
+    check_flag(name, "squared", squared)
     check_ignore_index(name, ignore_index)
     if multiclass_mode is not None:
         check_choice(name, "multiclass_mode", multiclass_mode, _MODES)
@@ -49,13 +49,17 @@ def _hinge_loss_arg_validation(name: str, squared: Any, ignore_index: Any, multi
 def _hinge_loss_tensor_validation(
     name: str, preds: Any, target: Any, num_classes: int | None, ignore_index: int | None
 ) -> None:
-    """Binary (``num_classes=None``): same shapes; multiclass: ``(N, C, ...)`` scores and ``(N, ...)`` labels."""
-    if isinstance(preds, Tensor) and not preds.is_floating_point():
-        raise TypeError(f"{name}: `preds` must be a float tensor of probabilities or logits, got {preds.dtype}.")
+    """Binary (``num_classes=None``): same shapes; multiclass: ``(N, C, ...)`` scores and ``(N, ...)`` labels.
+
+    Types and devices first (no host sync), then the values (NaN in ``preds`` raises).
+    """
+    check_tensor(name, "preds", preds, "floating")
+    check_tensor(name, "target", target, "any")
+    check_same_device(name, preds, target)
     if num_classes is None:
         check_binary_tensors(name, preds, target, ignore_index=ignore_index)
         return
-    if isinstance(preds, Tensor) and isinstance(target, Tensor) and preds.ndim != target.ndim + 1:
+    if preds.ndim != target.ndim + 1:
         raise ValueError(
             f"{name}: `preds` must have shape (N, C, ...) for `target` of shape (N, ...), "
             f"got {tuple(preds.shape)} and {tuple(target.shape)}."
@@ -131,8 +135,8 @@ def binary_hinge_loss(
         >>> binary_hinge_loss(torch.tensor([0.25, 0.25, 0.55, 0.75, 0.75]), torch.tensor([0, 0, 1, 1, 1]))
         tensor(0.6900)
     """
+    _hinge_loss_arg_validation("binary_hinge_loss", squared, ignore_index)  # whatever validate_args says
     if validate_args:
-        _hinge_loss_arg_validation("binary_hinge_loss", squared, ignore_index)
         _hinge_loss_tensor_validation("binary_hinge_loss", preds, target, None, ignore_index)
     return _hinge_loss_compute(*_hinge_loss_update(*_hinge_loss_format(preds, target, False, ignore_index), squared))
 
@@ -171,9 +175,9 @@ def multiclass_hinge_loss(
         >>> multiclass_hinge_loss(preds, torch.tensor([0, 1, 2, 0]), num_classes=3)
         tensor(0.9125)
     """
+    check_num_classes("multiclass_hinge_loss", num_classes)  # the arguments whatever validate_args says
+    _hinge_loss_arg_validation("multiclass_hinge_loss", squared, ignore_index, multiclass_mode)
     if validate_args:
-        check_num_classes("multiclass_hinge_loss", num_classes)
-        _hinge_loss_arg_validation("multiclass_hinge_loss", squared, ignore_index, multiclass_mode)
         _hinge_loss_tensor_validation("multiclass_hinge_loss", preds, target, num_classes, ignore_index)
     formatted = _hinge_loss_format(preds, target, True, ignore_index)
     return _hinge_loss_compute(*_hinge_loss_update(*formatted, squared, multiclass_mode))

@@ -12,11 +12,12 @@ from typing import Any, Literal
 
 from torch import Tensor
 
-from calipers.functional.classification._curve import Thresholds, adjust_thresholds
+from calipers.functional.classification._curve import Thresholds
 from calipers.functional.classification._curve_points import logauc_compute
 from calipers.functional.classification._curve_tasks import (
     binary_update,
     check_args,
+    functional_thresholds,
     multiclass_update,
     multilabel_update,
     require_int,
@@ -65,10 +66,9 @@ def binary_logauc(
         tensor(0.5000)
     """
     name = "binary_logauc"
-    if validate_args:
-        check_args(name, thresholds, ignore_index)
-        check_fpr_range(name, fpr_range)
-    t = adjust_thresholds(thresholds, preds.device)
+    check_args(name, thresholds, ignore_index)
+    check_fpr_range(name, fpr_range)
+    t = functional_thresholds(thresholds, preds)
     state = binary_update(name, preds, target, t, ignore_index, validate_args)
     return logauc_compute(state, t, "binary", fpr_range)
 
@@ -106,11 +106,10 @@ def multiclass_logauc(
         tensor(0.5000)
     """
     name = "multiclass_logauc"
-    if validate_args:
-        check_args(name, thresholds, ignore_index, num_classes, "num_classes")
-        check_fpr_range(name, fpr_range)
-        check_average(name, average, ("macro", "none", None))
-    t = adjust_thresholds(thresholds, preds.device)
+    check_args(name, thresholds, ignore_index, num_classes, "num_classes")
+    check_fpr_range(name, fpr_range)
+    check_average(name, average, ("macro", "none", None))
+    t = functional_thresholds(thresholds, preds)
     state = multiclass_update(name, preds, target, num_classes, t, ignore_index, validate_args)
     return logauc_compute(state, t, "multiclass", fpr_range, num_classes, average=average)
 
@@ -148,11 +147,10 @@ def multilabel_logauc(
         tensor(1.)
     """
     name = "multilabel_logauc"
-    if validate_args:
-        check_args(name, thresholds, ignore_index, num_labels, "num_labels")
-        check_fpr_range(name, fpr_range)
-        check_average(name, average, ("macro", "none", None))
-    t = adjust_thresholds(thresholds, preds.device)
+    check_args(name, thresholds, ignore_index, num_labels, "num_labels")
+    check_fpr_range(name, fpr_range)
+    check_average(name, average, ("macro", "none", None))
+    t = functional_thresholds(thresholds, preds)
     state = multilabel_update(name, preds, target, num_labels, t, ignore_index, validate_args)
     return logauc_compute(state, t, "multilabel", fpr_range, num_labels, ignore_index, average)
 

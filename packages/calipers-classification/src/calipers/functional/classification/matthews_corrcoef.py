@@ -105,8 +105,7 @@ def binary_matthews_corrcoef(
         >>> binary_matthews_corrcoef(torch.tensor([0.8, 0.2, 0.6, 0.9]), torch.tensor([1, 0, 0, 1]))
         tensor(0.5774)
     """
-    if validate_args:
-        _binary_confusion_matrix_arg_validation("binary_matthews_corrcoef", threshold, ignore_index)
+    _binary_confusion_matrix_arg_validation("binary_matthews_corrcoef", threshold, ignore_index)
     confmat = _binary_confmat("binary_matthews_corrcoef", preds, target, threshold, ignore_index, validate_args)
     return _matthews_corrcoef_compute(confmat)
 
@@ -137,8 +136,7 @@ def multiclass_matthews_corrcoef(
         tensor(0.7000)
     """
     name = "multiclass_matthews_corrcoef"
-    if validate_args:
-        _multiclass_confusion_matrix_arg_validation(name, num_classes, ignore_index)
+    _multiclass_confusion_matrix_arg_validation(name, num_classes, ignore_index)
     confmat = _multiclass_confmat(name, preds, target, num_classes, ignore_index, validate_args)
     return _matthews_corrcoef_compute(confmat)
 
@@ -172,8 +170,7 @@ def multilabel_matthews_corrcoef(
         tensor(0.5774)
     """
     name = "multilabel_matthews_corrcoef"
-    if validate_args:
-        _multilabel_confusion_matrix_arg_validation(name, num_labels, threshold, ignore_index)
+    _multilabel_confusion_matrix_arg_validation(name, num_labels, threshold, ignore_index)
     confmat = _multilabel_confmat(name, preds, target, num_labels, threshold, ignore_index, validate_args)
     return _matthews_corrcoef_compute(confmat)
 

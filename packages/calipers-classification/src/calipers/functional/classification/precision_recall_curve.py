@@ -15,7 +15,6 @@ from torch import Tensor
 
 from calipers.functional.classification._curve import (
     Thresholds,
-    adjust_thresholds,
     binned_pr,
     compact,
     exact_pr,
@@ -26,6 +25,7 @@ from calipers.functional.classification._curve_tasks import (
     as_columns,
     binary_update,
     check_args,
+    functional_thresholds,
     micro_confmat,
     multiclass_update,
     multilabel_update,
@@ -139,9 +139,8 @@ def binary_precision_recall_curve(
         (tensor([0.5000, 0.6667, 0.5000, 1.0000, 1.0000]), tensor([1.0000, 1.0000, 0.5000, 0.5000, 0.0000]))
     """
     name = "binary_precision_recall_curve"
-    if validate_args:
-        check_args(name, thresholds, ignore_index)
-    t = adjust_thresholds(thresholds, preds.device)
+    check_args(name, thresholds, ignore_index)
+    t = functional_thresholds(thresholds, preds)
     state = binary_update(name, preds, target, t, ignore_index, validate_args)
     return _pr_compute(state, t, "binary")  # type: ignore[return-value]
 
@@ -182,10 +181,9 @@ def multiclass_precision_recall_curve(
                 [1.0000, 0.5000, 0.0000, 0.0000]])
     """
     name = "multiclass_precision_recall_curve"
-    if validate_args:
-        check_args(name, thresholds, ignore_index, num_classes, "num_classes")
-        check_average(name, average, ("macro", "micro", None))
-    t = adjust_thresholds(thresholds, preds.device)
+    check_args(name, thresholds, ignore_index, num_classes, "num_classes")
+    check_average(name, average, ("macro", "micro", None))
+    t = functional_thresholds(thresholds, preds)
     state = multiclass_update(name, preds, target, num_classes, t, ignore_index, validate_args)
     return _pr_compute(state, t, "multiclass", num_classes, average=average)
 
@@ -220,9 +218,8 @@ def multilabel_precision_recall_curve(
         (tensor([0.6667, 1.0000, 1.0000, 1.0000]), tensor([1.0000, 1.0000, 0.5000, 0.0000]))
     """
     name = "multilabel_precision_recall_curve"
-    if validate_args:
-        check_args(name, thresholds, ignore_index, num_labels, "num_labels")
-    t = adjust_thresholds(thresholds, preds.device)
+    check_args(name, thresholds, ignore_index, num_labels, "num_labels")
+    t = functional_thresholds(thresholds, preds)
     state = multilabel_update(name, preds, target, num_labels, t, ignore_index, validate_args)
     return _pr_compute(state, t, "multilabel", num_labels, ignore_index)
 

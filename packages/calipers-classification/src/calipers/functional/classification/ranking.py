@@ -25,6 +25,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from calipers._checks import check_same_device, check_tensor
 from calipers.functional.classification._inputs import check_ignore_index, check_multilabel_tensors, check_num_labels
 
 __all__ = ["multilabel_coverage_error", "multilabel_ranking_average_precision", "multilabel_ranking_loss"]
@@ -37,9 +38,13 @@ def _ranking_arg_validation(name: str, num_labels: Any, ignore_index: Any) -> No
 
 
 def _ranking_tensor_validation(name: str, preds: Any, target: Any, num_labels: int, ignore_index: int | None) -> None:
-    """Float scores ``(N, L, ...)`` and 0/1 targets of the same shape."""
-    if isinstance(preds, Tensor) and not preds.is_floating_point():
-        raise TypeError(f"{name}: `preds` must be a float tensor of scores, got {preds.dtype}.")
+    """Float scores ``(N, L, ...)`` without NaN (``+inf``/``-inf`` rank first/last) and 0/1 targets of that shape.
+
+    Types and devices first (no host sync), then the values.
+    """
+    check_tensor(name, "preds", preds, "floating")
+    check_tensor(name, "target", target, "any")
+    check_same_device(name, preds, target)
     check_multilabel_tensors(name, preds, target, num_labels, ignore_index=ignore_index)
 
 
@@ -110,8 +115,8 @@ _Update = Callable[[Tensor, Tensor, Tensor], tuple[Tensor, Tensor]]
 def _run(
     name: str, update: _Update, preds: Tensor, target: Tensor, num_labels: int, ignore_index: Any, check: bool
 ) -> Tensor:
+    _ranking_arg_validation(name, num_labels, ignore_index)  # whatever validate_args (``check``) says
     if check:
-        _ranking_arg_validation(name, num_labels, ignore_index)
         _ranking_tensor_validation(name, preds, target, num_labels, ignore_index)
     return _ranking_compute(*update(*_ranking_format(preds, target, ignore_index)))
 

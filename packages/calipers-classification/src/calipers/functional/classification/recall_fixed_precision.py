@@ -12,11 +12,12 @@ from typing import Literal
 
 from torch import Tensor
 
-from calipers.functional.classification._curve import Thresholds, adjust_thresholds, check_probability
+from calipers.functional.classification._curve import Thresholds, check_probability
 from calipers.functional.classification._curve_points import at_fixed_compute
 from calipers.functional.classification._curve_tasks import (
     binary_update,
     check_args,
+    functional_thresholds,
     multiclass_update,
     multilabel_update,
     require_int,
@@ -64,10 +65,9 @@ def binary_recall_at_fixed_precision(
         (tensor(1.), tensor(0.3500))
     """
     name = "binary_recall_at_fixed_precision"
-    if validate_args:
-        check_args(name, thresholds, ignore_index)
-        check_probability(name, "min_precision", min_precision)
-    t = adjust_thresholds(thresholds, preds.device)
+    check_args(name, thresholds, ignore_index)
+    check_probability(name, "min_precision", min_precision)
+    t = functional_thresholds(thresholds, preds)
     state = binary_update(name, preds, target, t, ignore_index, validate_args)
     return at_fixed_compute("recall@precision", state, t, "binary", min_precision)
 
@@ -104,10 +104,9 @@ def multiclass_recall_at_fixed_precision(
         (tensor([1., 1., 1.]), tensor([0.1000, 0.6000, 0.4000]))
     """
     name = "multiclass_recall_at_fixed_precision"
-    if validate_args:
-        check_args(name, thresholds, ignore_index, num_classes, "num_classes")
-        check_probability(name, "min_precision", min_precision)
-    t = adjust_thresholds(thresholds, preds.device)
+    check_args(name, thresholds, ignore_index, num_classes, "num_classes")
+    check_probability(name, "min_precision", min_precision)
+    t = functional_thresholds(thresholds, preds)
     state = multiclass_update(name, preds, target, num_classes, t, ignore_index, validate_args)
     return at_fixed_compute("recall@precision", state, t, "multiclass", min_precision, num_classes)
 
@@ -144,10 +143,9 @@ def multilabel_recall_at_fixed_precision(
         (tensor([1., 1.]), tensor([0.6000, 0.6000]))
     """
     name = "multilabel_recall_at_fixed_precision"
-    if validate_args:
-        check_args(name, thresholds, ignore_index, num_labels, "num_labels")
-        check_probability(name, "min_precision", min_precision)
-    t = adjust_thresholds(thresholds, preds.device)
+    check_args(name, thresholds, ignore_index, num_labels, "num_labels")
+    check_probability(name, "min_precision", min_precision)
+    t = functional_thresholds(thresholds, preds)
     state = multilabel_update(name, preds, target, num_labels, t, ignore_index, validate_args)
     return at_fixed_compute("recall@precision", state, t, "multilabel", min_precision, num_labels, ignore_index)
 
@@ -215,10 +213,9 @@ def binary_precision_at_fixed_recall(
         (tensor(1.), tensor(0.8000))
     """
     name = "binary_precision_at_fixed_recall"
-    if validate_args:
-        check_args(name, thresholds, ignore_index)
-        check_probability(name, "min_recall", min_recall)
-    t = adjust_thresholds(thresholds, preds.device)
+    check_args(name, thresholds, ignore_index)
+    check_probability(name, "min_recall", min_recall)
+    t = functional_thresholds(thresholds, preds)
     state = binary_update(name, preds, target, t, ignore_index, validate_args)
     return at_fixed_compute("precision@recall", state, t, "binary", min_recall)
 
@@ -255,10 +252,9 @@ def multiclass_precision_at_fixed_recall(
         (tensor([1.0000, 1.0000, 0.5000]), tensor([0.7000, 0.6000, 0.4000]))
     """
     name = "multiclass_precision_at_fixed_recall"
-    if validate_args:
-        check_args(name, thresholds, ignore_index, num_classes, "num_classes")
-        check_probability(name, "min_recall", min_recall)
-    t = adjust_thresholds(thresholds, preds.device)
+    check_args(name, thresholds, ignore_index, num_classes, "num_classes")
+    check_probability(name, "min_recall", min_recall)
+    t = functional_thresholds(thresholds, preds)
     state = multiclass_update(name, preds, target, num_classes, t, ignore_index, validate_args)
     return at_fixed_compute("precision@recall", state, t, "multiclass", min_recall, num_classes)
 
@@ -295,10 +291,9 @@ def multilabel_precision_at_fixed_recall(
         (tensor([1., 1.]), tensor([0.6000, 0.6000]))
     """
     name = "multilabel_precision_at_fixed_recall"
-    if validate_args:
-        check_args(name, thresholds, ignore_index, num_labels, "num_labels")
-        check_probability(name, "min_recall", min_recall)
-    t = adjust_thresholds(thresholds, preds.device)
+    check_args(name, thresholds, ignore_index, num_labels, "num_labels")
+    check_probability(name, "min_recall", min_recall)
+    t = functional_thresholds(thresholds, preds)
     state = multilabel_update(name, preds, target, num_labels, t, ignore_index, validate_args)
     return at_fixed_compute("precision@recall", state, t, "multilabel", min_recall, num_labels, ignore_index)
 

@@ -14,7 +14,6 @@ from torch import Tensor
 
 from calipers.functional.classification._curve import (
     Thresholds,
-    adjust_thresholds,
     binned_roc,
     compact,
     exact_roc,
@@ -25,6 +24,7 @@ from calipers.functional.classification._curve_tasks import (
     as_columns,
     binary_update,
     check_args,
+    functional_thresholds,
     micro_confmat,
     multiclass_update,
     multilabel_update,
@@ -123,9 +123,8 @@ def binary_roc(
         (tensor([0.0000, 0.0000, 0.5000, 0.5000, 1.0000]), tensor([0.0000, 0.5000, 0.5000, 1.0000, 1.0000]))
     """
     name = "binary_roc"
-    if validate_args:
-        check_args(name, thresholds, ignore_index)
-    t = adjust_thresholds(thresholds, preds.device)
+    check_args(name, thresholds, ignore_index)
+    t = functional_thresholds(thresholds, preds)
     state = binary_update(name, preds, target, t, ignore_index, validate_args)
     return _roc_compute(state, t, "binary")  # type: ignore[return-value]
 
@@ -166,10 +165,9 @@ def multiclass_roc(
                 [1., 0., 0.]])
     """
     name = "multiclass_roc"
-    if validate_args:
-        check_args(name, thresholds, ignore_index, num_classes, "num_classes")
-        check_average(name, average, ("macro", "micro", None))
-    t = adjust_thresholds(thresholds, preds.device)
+    check_args(name, thresholds, ignore_index, num_classes, "num_classes")
+    check_average(name, average, ("macro", "micro", None))
+    t = functional_thresholds(thresholds, preds)
     state = multiclass_update(name, preds, target, num_classes, t, ignore_index, validate_args)
     return _roc_compute(state, t, "multiclass", num_classes, average=average)
 
@@ -204,9 +202,8 @@ def multilabel_roc(
         (tensor([0., 0., 0., 1.]), tensor([0.0000, 0.5000, 1.0000, 1.0000]))
     """
     name = "multilabel_roc"
-    if validate_args:
-        check_args(name, thresholds, ignore_index, num_labels, "num_labels")
-    t = adjust_thresholds(thresholds, preds.device)
+    check_args(name, thresholds, ignore_index, num_labels, "num_labels")
+    t = functional_thresholds(thresholds, preds)
     state = multilabel_update(name, preds, target, num_labels, t, ignore_index, validate_args)
     return _roc_compute(state, t, "multilabel", num_labels, ignore_index)
 

@@ -12,11 +12,12 @@ from typing import Literal
 
 from torch import Tensor
 
-from calipers.functional.classification._curve import Thresholds, adjust_thresholds, check_probability
+from calipers.functional.classification._curve import Thresholds, check_probability
 from calipers.functional.classification._curve_points import at_fixed_compute
 from calipers.functional.classification._curve_tasks import (
     binary_update,
     check_args,
+    functional_thresholds,
     multiclass_update,
     multilabel_update,
     require_int,
@@ -64,10 +65,9 @@ def binary_sensitivity_at_specificity(
         (tensor(1.), tensor(0.3500))
     """
     name = "binary_sensitivity_at_specificity"
-    if validate_args:
-        check_args(name, thresholds, ignore_index)
-        check_probability(name, "min_specificity", min_specificity)
-    t = adjust_thresholds(thresholds, preds.device)
+    check_args(name, thresholds, ignore_index)
+    check_probability(name, "min_specificity", min_specificity)
+    t = functional_thresholds(thresholds, preds)
     state = binary_update(name, preds, target, t, ignore_index, validate_args)
     return at_fixed_compute("sensitivity@specificity", state, t, "binary", min_specificity)
 
@@ -104,10 +104,9 @@ def multiclass_sensitivity_at_specificity(
         (tensor([0.5000, 1.0000, 1.0000]), tensor([0.7000, 0.6000, 0.4000]))
     """
     name = "multiclass_sensitivity_at_specificity"
-    if validate_args:
-        check_args(name, thresholds, ignore_index, num_classes, "num_classes")
-        check_probability(name, "min_specificity", min_specificity)
-    t = adjust_thresholds(thresholds, preds.device)
+    check_args(name, thresholds, ignore_index, num_classes, "num_classes")
+    check_probability(name, "min_specificity", min_specificity)
+    t = functional_thresholds(thresholds, preds)
     state = multiclass_update(name, preds, target, num_classes, t, ignore_index, validate_args)
     return at_fixed_compute("sensitivity@specificity", state, t, "multiclass", min_specificity, num_classes)
 
@@ -144,10 +143,9 @@ def multilabel_sensitivity_at_specificity(
         (tensor([1., 1.]), tensor([0.6000, 0.6000]))
     """
     name = "multilabel_sensitivity_at_specificity"
-    if validate_args:
-        check_args(name, thresholds, ignore_index, num_labels, "num_labels")
-        check_probability(name, "min_specificity", min_specificity)
-    t = adjust_thresholds(thresholds, preds.device)
+    check_args(name, thresholds, ignore_index, num_labels, "num_labels")
+    check_probability(name, "min_specificity", min_specificity)
+    t = functional_thresholds(thresholds, preds)
     state = multilabel_update(name, preds, target, num_labels, t, ignore_index, validate_args)
     return at_fixed_compute(
         "sensitivity@specificity", state, t, "multilabel", min_specificity, num_labels, ignore_index
@@ -219,10 +217,9 @@ def binary_specificity_at_sensitivity(
         (tensor(1.), tensor(0.8000))
     """
     name = "binary_specificity_at_sensitivity"
-    if validate_args:
-        check_args(name, thresholds, ignore_index)
-        check_probability(name, "min_sensitivity", min_sensitivity)
-    t = adjust_thresholds(thresholds, preds.device)
+    check_args(name, thresholds, ignore_index)
+    check_probability(name, "min_sensitivity", min_sensitivity)
+    t = functional_thresholds(thresholds, preds)
     state = binary_update(name, preds, target, t, ignore_index, validate_args)
     return at_fixed_compute("specificity@sensitivity", state, t, "binary", min_sensitivity)
 
@@ -259,10 +256,9 @@ def multiclass_specificity_at_sensitivity(
         (tensor([1.0000, 1.0000, 0.6667]), tensor([0.7000, 0.6000, 0.4000]))
     """
     name = "multiclass_specificity_at_sensitivity"
-    if validate_args:
-        check_args(name, thresholds, ignore_index, num_classes, "num_classes")
-        check_probability(name, "min_sensitivity", min_sensitivity)
-    t = adjust_thresholds(thresholds, preds.device)
+    check_args(name, thresholds, ignore_index, num_classes, "num_classes")
+    check_probability(name, "min_sensitivity", min_sensitivity)
+    t = functional_thresholds(thresholds, preds)
     state = multiclass_update(name, preds, target, num_classes, t, ignore_index, validate_args)
     return at_fixed_compute("specificity@sensitivity", state, t, "multiclass", min_sensitivity, num_classes)
 
@@ -299,10 +295,9 @@ def multilabel_specificity_at_sensitivity(
         (tensor([1., 1.]), tensor([0.8000, 0.9000]))
     """
     name = "multilabel_specificity_at_sensitivity"
-    if validate_args:
-        check_args(name, thresholds, ignore_index, num_labels, "num_labels")
-        check_probability(name, "min_sensitivity", min_sensitivity)
-    t = adjust_thresholds(thresholds, preds.device)
+    check_args(name, thresholds, ignore_index, num_labels, "num_labels")
+    check_probability(name, "min_sensitivity", min_sensitivity)
+    t = functional_thresholds(thresholds, preds)
     state = multilabel_update(name, preds, target, num_labels, t, ignore_index, validate_args)
     return at_fixed_compute(
         "specificity@sensitivity", state, t, "multilabel", min_sensitivity, num_labels, ignore_index
