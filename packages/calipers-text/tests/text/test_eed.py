@@ -106,6 +106,7 @@ SPECS = [
             "insertion": 0.7,
         },
         functional=extended_edit_distance,
+        order_invariant=False,  # sentence scores come in order
         id="eed-sentences-costs",
     ),
 ]

@@ -57,13 +57,32 @@ def _rows(batches: list[tuple[object, ...]]) -> tuple[object, ...]:
     return cat_batches(batches)
 
 
+def _samples(data: tuple[object, ...]) -> int:
+    """The number of samples: the rows of the first tensor, else the items of the first list (text inputs)."""
+    for x in data:
+        if isinstance(x, Tensor):
+            return int(x.shape[0])
+    for x in data:
+        if isinstance(x, (list, tuple)):
+            return len(x)
+    raise ValueError("registry: a spec's batches must hold a tensor or a list of samples.")
+
+
 def _split(data: tuple[object, ...], sizes: list[int]) -> list[tuple[object, ...]]:
     out = []
     start = 0
     for size in sizes:
-        out.append(tuple(x[start : start + size] if isinstance(x, Tensor) else x for x in data))
+        out.append(tuple(x[start : start + size] if isinstance(x, (Tensor, list, tuple)) else x for x in data))
         start += size
     return out
+
+
+def _permute(x: object, perm: Tensor) -> object:
+    if isinstance(x, Tensor):
+        return x[perm]
+    if isinstance(x, (list, tuple)):
+        return [x[i] for i in perm.tolist()]
+    return x
 
 
 def _compute(spec: MetricSpec, batches: list[tuple[object, ...]]) -> object:
@@ -78,7 +97,7 @@ def check_batch_split_invariance(spec: MetricSpec) -> None:
     if not spec.batch_invariant:
         return
     data = _rows(list(spec.batches))
-    n = int(next(x for x in data if isinstance(x, Tensor)).shape[0])
+    n = _samples(data)
     reference = _compute(spec, list(spec.batches))
     gen = torch.Generator().manual_seed(0)
     cuts = sorted(torch.randperm(max(n - 1, 1), generator=gen)[: min(3, max(n - 1, 0))].add(1).tolist())
@@ -92,8 +111,8 @@ def check_order_invariance(spec: MetricSpec) -> None:
     if not spec.order_invariant:
         return
     data = _rows(list(spec.batches))
-    n = int(next(x for x in data if isinstance(x, Tensor)).shape[0])
+    n = _samples(data)
     perm = torch.randperm(n, generator=torch.Generator().manual_seed(1))
-    shuffled = tuple(x[perm] if isinstance(x, Tensor) else x for x in data)
+    shuffled = tuple(_permute(x, perm) for x in data)
     reference = _compute(spec, list(spec.batches))
     _close("order_invariance", spec, _compute(spec, [shuffled]), reference, "shuffled samples")
