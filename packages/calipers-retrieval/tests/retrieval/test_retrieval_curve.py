@@ -151,3 +151,17 @@ def test_retrieval_curve_before_any_update():
     with pytest.warns(UserWarning, match="before `update`"):
         precision, recall, top_k = metric.compute()
     assert precision.tolist() == [0.0, 0.0, 0.0] and recall.tolist() == [0.0, 0.0, 0.0] and top_k.tolist() == [1, 2, 3]
+
+
+@pytest.mark.parametrize("cls", [RetrievalPrecisionRecallCurve, RetrievalRecallAtFixedPrecision])
+def test_retrieval_curve_plots(cls):
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    metric = cls(max_k=4)
+    for batch in _rows(seed=7):
+        metric.update(*batch)
+    figure, axes = metric.plot()
+    assert figure is not None and axes is not None
+    plt.close(figure)

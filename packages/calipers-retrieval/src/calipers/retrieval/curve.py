@@ -72,6 +72,23 @@ class RetrievalPrecisionRecallCurve(RetrievalMetric):
             torch.arange(1, k + 1, device=ranking.device),
         )
 
+    def plot(self, curve: tuple[Tensor, ...] | None = None, ax: Any = None) -> Any:
+        """Draw precision (y) against recall (x) over the cut-offs; needs matplotlib.
+
+        Args:
+            curve: a value of :meth:`compute` (default: ``compute()``).
+            ax: the axes to draw on (default: a new figure).
+
+        Returns:
+            ``(figure, axes)``.
+        """
+        from calipers.utilities.plot import plot_curve
+
+        precision, recall, top_k = curve if curve is not None else self.compute()
+        return plot_curve(
+            (recall, precision, top_k), ax=ax, label_names=("Recall", "Precision"), name=type(self).__name__
+        )
+
 
 class RetrievalRecallAtFixedPrecision(RetrievalPrecisionRecallCurve):
     """The best aggregated recall among the cut-offs whose aggregated precision is at least ``min_precision``.
@@ -123,3 +140,8 @@ class RetrievalRecallAtFixedPrecision(RetrievalPrecisionRecallCurve):
         if float(best) == 0.0:
             return best, k
         return best, top_k[ok & (recall == best)].max()
+
+    def plot(self, val: Any = None, ax: Any = None) -> Any:
+        """Plot the best recall (a value of :meth:`compute`, its first element, or a sequence of them)."""
+        value = self.compute()[0] if val is None else val[0] if isinstance(val, tuple) else val
+        return self._plot(value, ax)
