@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import Any
 
 from calipers._checks import check_same_length, check_strings
 
-__all__ = ["_text_pairs_validation"]
+__all__ = ["_levenshtein", "_text_pairs_validation"]
+
+
+def _levenshtein() -> ModuleType:
+    """``rapidfuzz.distance.Levenshtein``, imported on first use (keeps ``import calipers.text`` light)."""
+    from rapidfuzz.distance import Levenshtein
+
+    return Levenshtein
 
 
 def _text_pairs_validation(name: str, preds: Any, target: Any) -> tuple[list[str], list[str]]:

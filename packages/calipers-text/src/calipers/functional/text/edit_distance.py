@@ -12,11 +12,10 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 import torch
-from rapidfuzz.distance import Levenshtein
 from torch import Tensor
 
 from calipers._checks import check_choice, check_int
-from calipers.functional.text._inputs import _text_pairs_validation
+from calipers.functional.text._inputs import _levenshtein, _text_pairs_validation
 
 __all__ = ["edit_distance"]
 
@@ -31,7 +30,7 @@ def _edit_distance_arg_validation(name: str, substitution_cost: Any, reduction: 
 
 def _edit_distance_update(preds: list[str], target: list[str], substitution_cost: int = 1) -> Tensor:
     """The distance of every pair, int32 (validated, paired inputs)."""
-    distance = Levenshtein.distance
+    distance = _levenshtein().distance
     weights = (1, 1, substitution_cost)
     return torch.tensor([distance(p, t, weights=weights) for p, t in zip(preds, target)], dtype=torch.int32)
 

@@ -16,17 +16,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import torch
-from rapidfuzz.distance import Levenshtein
 from torch import Tensor
 
-from calipers.functional.text._inputs import _text_pairs_validation
+from calipers.functional.text._inputs import _levenshtein, _text_pairs_validation
 
 __all__ = ["char_error_rate", "word_error_rate"]
 
 
 def _word_error_rate_update(preds: list[str], target: list[str]) -> tuple[int, int]:
     """Summed word-level edit distance and number of reference words (validated, paired inputs)."""
-    distance = Levenshtein.distance
+    distance = _levenshtein().distance
     errors = total = 0
     for pred, ref in zip(preds, target):
         ref_words = ref.split()
@@ -37,7 +36,7 @@ def _word_error_rate_update(preds: list[str], target: list[str]) -> tuple[int, i
 
 def _char_error_rate_update(preds: list[str], target: list[str]) -> tuple[int, int]:
     """Summed character-level edit distance and number of reference characters (spaces included, no stripping)."""
-    distance = Levenshtein.distance
+    distance = _levenshtein().distance
     errors = sum(distance(pred, ref) for pred, ref in zip(preds, target))
     return errors, sum(map(len, target))
 

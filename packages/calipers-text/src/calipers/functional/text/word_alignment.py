@@ -18,17 +18,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import torch
-from rapidfuzz.distance import Levenshtein
 from torch import Tensor
 
-from calipers.functional.text._inputs import _text_pairs_validation
+from calipers.functional.text._inputs import _levenshtein, _text_pairs_validation
 
 __all__ = ["match_error_rate", "word_information_lost", "word_information_preserved"]
 
 
 def _word_alignment_update(preds: list[str], target: list[str]) -> tuple[int, int, int, int]:
     """Hits, substitutions, deletions and insertions of the word alignments of the pairs (validated inputs)."""
-    editops = Levenshtein.editops
+    editops = _levenshtein().editops
     hits = substitutions = deletions = insertions = 0
     for pred, ref in zip(preds, target):
         ref_words, pred_words = ref.split(), pred.split()
