@@ -114,3 +114,18 @@ def test_edit_distance_empty_inputs():
     summed.update(["abc"], ["abd"])
     summed.update([], [])
     assert summed.compute().item() == 1 and summed.compute().dtype == torch.int64
+
+
+def _tm_signature_matches(ours, theirs):
+    """Same parameter names, kinds and defaults as TorchMetrics (calipers' keyword-only additions left out)."""
+    import inspect
+
+    mine = [p for p in inspect.signature(ours).parameters.values() if p.name != "validate_args"]
+    return [(p.name, p.kind, p.default) for p in mine] == [
+        (p.name, p.kind, p.default) for p in inspect.signature(theirs).parameters.values()
+    ]
+
+
+def test_edit_distance_signatures_match_torchmetrics():
+    assert _tm_signature_matches(edit_distance, tmf.edit_distance)
+    assert _tm_signature_matches(EditDistance.__init__, tmt.EditDistance.__init__)

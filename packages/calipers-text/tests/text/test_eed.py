@@ -197,3 +197,18 @@ def test_eed_states_and_empty_batch():
     assert average.item() == 0.0 and scores.shape == (0,)
     metric.update(["a b"], [["a b"]])
     assert metric.count.item() == 1
+
+
+def _tm_signature_matches(ours, theirs):
+    """Same parameter names, kinds and defaults as TorchMetrics (calipers' keyword-only additions left out)."""
+    import inspect
+
+    mine = [p for p in inspect.signature(ours).parameters.values() if p.name != "validate_args"]
+    return [(p.name, p.kind, p.default) for p in mine] == [
+        (p.name, p.kind, p.default) for p in inspect.signature(theirs).parameters.values()
+    ]
+
+
+def test_eed_signatures_match_torchmetrics():
+    assert _tm_signature_matches(extended_edit_distance, tmf.extended_edit_distance)
+    assert _tm_signature_matches(ExtendedEditDistance.__init__, tmt.ExtendedEditDistance.__init__)

@@ -134,3 +134,20 @@ def test_error_rate_functional_rejects_mismatched_lengths():
         word_error_rate(["a", "b"], ["a"])
     with pytest.raises(TypeError, match="char_error_rate: `preds` must be a string or a sequence of strings, got int"):
         char_error_rate(3, ["a"])
+
+
+def _tm_signature_matches(ours, theirs):
+    """Same parameter names, kinds and defaults as TorchMetrics (calipers' keyword-only additions left out)."""
+    import inspect
+
+    mine = [p for p in inspect.signature(ours).parameters.values() if p.name != "validate_args"]
+    return [(p.name, p.kind, p.default) for p in mine] == [
+        (p.name, p.kind, p.default) for p in inspect.signature(theirs).parameters.values()
+    ]
+
+
+def test_error_rate_signatures_match_torchmetrics():
+    assert _tm_signature_matches(word_error_rate, tmf.word_error_rate)
+    assert _tm_signature_matches(char_error_rate, tmf.char_error_rate)
+    assert _tm_signature_matches(WordErrorRate.__init__, tmt.WordErrorRate.__init__)
+    assert _tm_signature_matches(CharErrorRate.__init__, tmt.CharErrorRate.__init__)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 
 import pytest
 import torch
@@ -171,3 +172,24 @@ def test_perplexity_extra_memory_stays_within_the_logits(monkeypatch, dtype, chu
     rows, work = max(seen)
     upcast = 1 if work == dtype else 2  # the upcast copy of a chunk lives next to its log-softmax
     assert rows * 20 * work.itemsize * upcast <= logits.numel() * logits.element_size()
+
+
+def _tm_signature_matches(ours, theirs):
+    """Same parameter names, kinds and defaults as TorchMetrics (calipers' keyword-only additions left out)."""
+    import inspect
+
+    mine = [p for p in inspect.signature(ours).parameters.values() if p.name != "validate_args"]
+    return [(p.name, p.kind, p.default) for p in mine] == [
+        (p.name, p.kind, p.default) for p in inspect.signature(theirs).parameters.values()
+    ]
+
+
+def test_perplexity_signatures_match_torchmetrics():
+    assert _tm_signature_matches(perplexity, tmf.perplexity)
+    params = list(inspect.signature(Perplexity.__init__).parameters.values())
+    assert [p.name for p in params] == ["self", "ignore_index", "validate_args", "kwargs"]
+    assert params[2].kind is inspect.Parameter.KEYWORD_ONLY
+    tm_params = list(inspect.signature(tmt.Perplexity.__init__).parameters.values())
+    assert [(p.name, p.default) for p in tm_params] == [
+        (p.name, p.default) for p in params if p.name != "validate_args"
+    ]

@@ -137,3 +137,18 @@ def test_squad_states():
     metric.update([], [])
     assert metric.total.item() == 0
     assert all(torch.isnan(v) for v in metric.compute().values())
+
+
+def _tm_signature_matches(ours, theirs):
+    """Same parameter names, kinds and defaults as TorchMetrics (calipers' keyword-only additions left out)."""
+    import inspect
+
+    mine = [p for p in inspect.signature(ours).parameters.values() if p.name != "validate_args"]
+    return [(p.name, p.kind, p.default) for p in mine] == [
+        (p.name, p.kind, p.default) for p in inspect.signature(theirs).parameters.values()
+    ]
+
+
+def test_squad_signatures_match_torchmetrics():
+    assert _tm_signature_matches(squad, tmf.squad)
+    assert _tm_signature_matches(SQuAD.__init__, tmt.SQuAD.__init__)

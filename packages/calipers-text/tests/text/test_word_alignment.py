@@ -129,3 +129,27 @@ def test_word_alignment_states_are_int64_and_empty_batch_is_a_no_op():
     counts = (metric.hits, metric.substitutions, metric.deletions, metric.insertions)
     assert all(c.dtype == torch.int64 for c in counts)
     assert [c.item() for c in counts] == [1, 1, 0, 0]
+
+
+def _tm_signature_matches(ours, theirs):
+    """Same parameter names, kinds and defaults as TorchMetrics (calipers' keyword-only additions left out)."""
+    import inspect
+
+    mine = [p for p in inspect.signature(ours).parameters.values() if p.name != "validate_args"]
+    return [(p.name, p.kind, p.default) for p in mine] == [
+        (p.name, p.kind, p.default) for p in inspect.signature(theirs).parameters.values()
+    ]
+
+
+def test_word_alignment_signatures_match_torchmetrics():
+    import torchmetrics.text as tmt
+
+    for ours, theirs in [
+        (match_error_rate, tmf.match_error_rate),
+        (word_information_lost, tmf.word_information_lost),
+        (word_information_preserved, tmf.word_information_preserved),
+        (MatchErrorRate.__init__, tmt.MatchErrorRate.__init__),
+        (WordInfoLost.__init__, tmt.WordInfoLost.__init__),
+        (WordInfoPreserved.__init__, tmt.WordInfoPreserved.__init__),
+    ]:
+        assert _tm_signature_matches(ours, theirs), ours
