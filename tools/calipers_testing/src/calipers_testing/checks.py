@@ -3,7 +3,8 @@
 Each check raises :class:`HarnessFailure` naming itself, so a failing test says which promise broke:
 
 ========================  ===================================================================================
-``functional``            the functional twin equals the reference, per batch and on all data
+``functional``            the functional twin equals the reference, per batch and on all data, and rejects the
+                          bad inputs as ``update`` does (same error type, same message up to the owner's name)
 ``update``                the class after every batch equals the reference on all data; ``update_count``
 ``forward``               ``forward`` returns the batch's value, and accumulates like ``update``
 ``merge_state``           two objects fed half the batches each, merged, equal one object fed everything
@@ -12,9 +13,9 @@ Each check raises :class:`HarnessFailure` naming itself, so a failing test says 
 ``dtypes``                float32 / float64 (and float16 where asked) inputs with ``set_dtype``
 ``differentiable``        ``is_differentiable`` metrics give a value that carries gradients
 ``validate_before_mutate`` a bad batch raises the documented error and leaves every state untouched
-``ddp``                   2 gloo ranks: uneven batches, a rank with no data, ``forward``, ``dist_sync_on_step``;
-                          every rank gets the reference on all data, ``compute`` issues <= 3 collectives and
-                          restores the local states afterwards
+``ddp``                   2 gloo ranks: different batch counts per rank, a rank with no data, ``forward`` (its
+                          batch values too), ``dist_sync_on_step``; every rank gets the reference on all data,
+                          ``compute`` issues <= 3 collectives and restores the local states afterwards
 ========================  ===================================================================================
 """
 
@@ -24,6 +25,7 @@ import importlib
 import inspect
 import io
 import pickle
+import re
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -34,10 +36,10 @@ from torch import Tensor
 from calipers_testing._ddp_tasks import run_case
 from calipers_testing.compare import HarnessFailure, assert_close
 from calipers_testing.pool import DDPTimeout, DDPWorkerError, get_pool
-from calipers_testing.spec import MetricSpec
+from calipers_testing.spec import BadInput, MetricSpec
 from calipers_testing.states import snapshot, snapshots_equal
 
-__all__ = ["ALL_CHECKS", "MAX_COLLECTIVES", "run_metric_tests"]
+__all__ = ["ALL_CHECKS", "MAX_COLLECTIVES", "run_metric_tests", "uneven_ranks"]
 
 MAX_COLLECTIVES = 3
 Batch = tuple[Any, ...]
@@ -60,12 +62,65 @@ def _quiet(fn: Callable[[], Any]) -> Any:
         return fn()
 
 
+# Phrases of messages about the states of earlier batches, which a functional call cannot see.
+_STATE_PHRASES = ("earlier batch", "metric's", "the states")
+
+
+def _class_only(spec: MetricSpec, bad: BadInput) -> bool:
+    """Whether ``bad`` is bad only for the class.
+
+    So when marked, when the spec builds the class with an argument that the functional does not take
+    (``num_outputs``, ``num_groups``...), or when its message names such an argument or the states of earlier batches.
+    """
+    if not bad.functional:
+        return True
+    assert spec.functional is not None
+    class_only = _parameters(spec.metric_class) - _parameters(spec.functional) - {"kwargs", "args"}
+    if class_only & set(spec.metric_args):  # built with options the functional lacks: its inputs differ
+        return True
+    return any(arg in bad.match for arg in class_only) or any(p in bad.match for p in _STATE_PHRASES)
+
+
+def _parameters(fn: Any) -> set[str]:
+    try:
+        return set(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return set()
+
+
+def _functional_match(spec: MetricSpec, bad: BadInput) -> str:
+    """The message pattern for the functional: the class's name, where the pattern names it, stands for any owner."""
+    if bad.functional_match is not None:
+        return bad.functional_match
+    return bad.match.replace(spec.metric_class.__name__, r"\w+")
+
+
+def _expect_error(check: str, spec: MetricSpec, how: str, call: Callable[[], Any], error: type, match: str) -> None:
+    try:
+        _quiet(call)
+    except error as err:
+        if not re.search(match, str(err)):
+            raise _fail(check, spec, f"{how}: message {str(err)!r} does not match {match!r}") from None
+    except Exception as err:
+        raise _fail(check, spec, f"{how}: raised {type(err).__name__}, expected {error.__name__}: {err}") from None
+    else:
+        raise _fail(check, spec, f"{how} accepted a bad batch")
+
+
 def check_functional(spec: MetricSpec) -> None:
     if spec.functional is None:
         return
+    fn = spec.functional
     kwargs = dict(spec.metric_args if spec.functional_args is None else spec.functional_args)
     for i, batch in enumerate(spec.batches):
-        _close("functional", spec, spec.functional(*batch, **kwargs), spec.expected([batch]), f"batch {i}")
+        _close("functional", spec, fn(*batch, **kwargs), spec.expected([batch]), f"batch {i}")
+    if "validate_args" in _parameters(fn):  # some functionals validate only when asked (TorchMetrics' defaults)
+        kwargs.setdefault("validate_args", True)
+    for j, bad in enumerate(spec.bad_inputs):
+        if _class_only(spec, bad):
+            continue
+        call = lambda b=bad: fn(*b.args, **kwargs, **b.kwargs)  # noqa: E731
+        _expect_error("functional", spec, f"bad input {j}", call, bad.error, _functional_match(spec, bad))
 
 
 def check_update(spec: MetricSpec) -> None:
@@ -193,21 +248,14 @@ def check_validate_before_mutate(spec: MetricSpec) -> None:
                 metric.update(*batch)
             before = snapshot(metric)
             call = metric.update if how == "update" else metric
-            try:
-                _quiet(lambda c=call, b=bad: c(*b.args, **b.kwargs))
-            except bad.error as err:
-                import re
-
-                if not re.search(bad.match, str(err)):
-                    raise _fail(
-                        "validate_before_mutate", spec, f"{how}: message {str(err)!r} does not match {bad.match!r}"
-                    ) from None
-            except Exception as err:
-                raise _fail(
-                    "validate_before_mutate", spec, f"{how}: raised {type(err).__name__}, expected {bad.error.__name__}"
-                ) from None
-            else:
-                raise _fail("validate_before_mutate", spec, f"{how} accepted a bad batch {bad.args!r}")
+            _expect_error(
+                "validate_before_mutate",
+                spec,
+                how,
+                lambda c=call, b=bad: c(*b.args, **b.kwargs),  # type: ignore[misc]
+                bad.error,
+                bad.match,
+            )
             diff = snapshots_equal(before, snapshot(metric))
             if diff is not None:
                 raise _fail("validate_before_mutate", spec, f"{how} changed state {diff!r} before raising")
@@ -230,14 +278,42 @@ def _run_ddp(spec: MetricSpec, per_rank: Sequence[Sequence[Batch]], mode: str) -
         raise _fail("ddp", spec, f"{mode}: a rank raised:\n{err}") from None
 
 
+def _halves(batch: Batch) -> list[Batch] | None:
+    """``batch`` split into two batches of rows, or None when it cannot be (fewer than 2 rows, unsliceable inputs)."""
+    sizes = {len(x) for x in batch if isinstance(x, (Tensor, list)) and not (isinstance(x, Tensor) and x.ndim == 0)}
+    if len(sizes) != 1 or not all(isinstance(x, (Tensor, list)) or x is None for x in batch):
+        return None
+    n = sizes.pop()
+    if n < 2:
+        return None
+    return [tuple(x if x is None else x[a:b] for x in batch) for a, b in ((0, n // 2), (n // 2, n))]
+
+
+def uneven_ranks(spec: MetricSpec) -> list[list[Batch]]:
+    """The batches dealt to 2 ranks so that the ranks hold different numbers of batches (both non-empty).
+
+    Alternate batches, then the last one of rank 1 moves to rank 0 when the counts are equal; with 2 batches, rank 1's
+    batch is split in two (for a batch-invariant metric). Only a 2-batch spec that cannot be split stays even.
+    """
+    batches = list(spec.batches)
+    first, second = batches[0::2], batches[1::2]
+    if len(first) == len(second):
+        if len(second) > 1:
+            first, second = [*first, second[-1]], second[:-1]
+        elif spec.batch_invariant and (halves := _halves(second[0])) is not None:
+            second = halves
+    return [first, second]
+
+
 def check_ddp(spec: MetricSpec) -> None:
     if not spec.ddp:
         return
     if not _importable(spec.metric_class):
         raise _fail("ddp", spec, "the metric class must be importable by its module path to run on DDP workers")
     batches = list(spec.batches)
+    budget = MAX_COLLECTIVES if spec.max_collectives is None else spec.max_collectives
     scenarios = {
-        "uneven": [batches[0::2], batches[1::2]],
+        "uneven": uneven_ranks(spec),
         "empty rank": [batches, []],
     }
     for label, per_rank in scenarios.items():
@@ -246,12 +322,16 @@ def check_ddp(spec: MetricSpec) -> None:
             results = _run_ddp(spec, per_rank, mode)
             for rank, res in enumerate(results):
                 _close("ddp", spec, res["value"], expected, f"{label}/{mode}: rank {rank} compute")
-                if res["collectives"] > MAX_COLLECTIVES:
+                if mode == "forward" and spec.forward_is_batch_value:
+                    for i, value in enumerate(res["batch_values"]):
+                        what = f"{label}/forward: rank {rank} batch {i} value"
+                        _close("ddp", spec, value, spec.expected([per_rank[rank][i]]), what)
+                if res["collectives"] > budget:
                     raise _fail(
                         "ddp",
                         spec,
                         f"{label}/{mode}: compute issued {res['collectives']} collectives "
-                        f"({res['collective_names']}), at most {MAX_COLLECTIVES} allowed",
+                        f"({res['collective_names']}), at most {budget} allowed",
                     )
                 if not res["local_restored"]:
                     raise _fail("ddp", spec, f"{label}/{mode}: rank {rank} did not get its local states back")

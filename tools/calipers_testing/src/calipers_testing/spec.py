@@ -18,12 +18,21 @@ __all__ = ["BadInput", "MetricSpec", "cat_batches", "to_numpy"]
 
 @dataclass(frozen=True)
 class BadInput:
-    """A batch that ``update`` must reject with ``error`` (message matching ``match``) before touching any state."""
+    """A batch that ``update`` must reject with ``error`` (message matching ``match``) before touching any state.
+
+    The spec's functional twin must reject it too, with the same error type and a message matching
+    ``functional_match`` (default: ``match`` with the class name, where it appears, standing for any owner name).
+    ``functional=False`` marks a batch that is bad only for the class; the harness also skips, for the functional,
+    the batches of a spec built with a constructor argument the functional does not take (``num_outputs``...), and
+    those whose ``match`` names such an argument or the states of earlier batches ("earlier batch", "metric's").
+    """
 
     args: tuple[Any, ...]
     error: type[Exception]
     match: str
     kwargs: Mapping[str, Any] = field(default_factory=dict)
+    functional: bool = True
+    functional_match: str | None = None
 
 
 @dataclass(frozen=True)
@@ -46,6 +55,10 @@ class MetricSpec:
         dtypes: floating dtypes to run in (inputs cast, ``set_dtype`` applied); float16 gets loose tolerances.
         ddp: run the 2-process checks.
         id: a readable name for test ids.
+        nan_policy: what a NaN in the first floating input does (``"raise"``, ``"propagate"``, ``"finite"``,
+            ``"unchecked"``); default: the family's policy from :data:`calipers_testing.registry.NAN_POLICIES`.
+        max_collectives: the collective budget of one synced ``compute`` (default
+            :data:`calipers_testing.checks.MAX_COLLECTIVES`); a spec that needs more says why.
     """
 
     metric_class: type[Metric]
@@ -63,6 +76,8 @@ class MetricSpec:
     dtypes: Sequence[torch.dtype] = (torch.float32, torch.float64)
     ddp: bool = True
     id: str = ""
+    nan_policy: str | None = None
+    max_collectives: int | None = None
 
     def make(self, **overrides: Any) -> Metric:
         """A fresh metric object (constructor arguments deep-copied, so objects never share state)."""
