@@ -147,9 +147,9 @@ def test_merge_state_and_sync_agree_on_mean():
 
 
 def test_a_rank_without_updates_does_not_weigh_in_a_mean():
-    entries = [StateEntry("m", torch.tensor([2.0, 4.0]), "mean", torch.device("cpu"), torch.float32, "M.m", 0)]
+    synced = [float(r["value"]["avg"]) for r in _both(mean_weights, ())]
+    assert synced == [2.0, 2.0]  # rank 1's default 0.0 does not pull the mean down (it used to give 1.0)
     assert fold_states(torch.tensor(5.0), torch.tensor(1.0), "mean", (0.0, 0.0)).item() == 3.0  # nothing: plain
-    assert plan_sync(entries).tensor_entries == [0]
 
 
 # 7. ---------------------------------------------------------------------------------------- one result dtype

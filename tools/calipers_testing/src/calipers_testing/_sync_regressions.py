@@ -138,10 +138,10 @@ def none_list_entries(rank: int, world: int, mode: str) -> dict[str, Any]:
     return _outcome(metric.compute)
 
 
-def mean_weights(rank: int, world: int) -> dict[str, Any]:
-    """Class 6: a ``"mean"`` state fed by ``forward``: rank 0 sees 1, 2, 3 (mean 2), rank 1 sees 4."""
+def mean_weights(rank: int, world: int, rank_one: tuple[float, ...] = (4.0,)) -> dict[str, Any]:
+    """Class 6: a ``"mean"`` state fed by ``forward``: rank 0 sees 1, 2, 3 (mean 2), rank 1 sees ``rank_one``."""
     metric = Declared({"avg": (torch.tensor(0.0), "mean")})
-    for v in [1.0, 2.0, 3.0] if rank == 0 else [4.0]:
+    for v in [1.0, 2.0, 3.0] if rank == 0 else list(rank_one):
         metric(avg=torch.tensor(v))
     return _outcome(metric.compute)
 
