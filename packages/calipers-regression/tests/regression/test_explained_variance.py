@@ -76,7 +76,6 @@ SPECS = [
                 r"`preds` must have shape \(N, 2\) like the earlier batches",
             )
         ],
-        ddp=False,  # outputs inferred: a rank without data could not sync (documented)
         id="ev-inferred-outputs",
     ),
 ]

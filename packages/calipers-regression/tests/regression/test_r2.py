@@ -8,7 +8,7 @@ from sklearn.metrics import r2_score as sk_r2_score
 
 from calipers.exceptions import CalipersUserWarning
 from calipers.functional.regression import r2_score
-from calipers.regression import R2Score
+from calipers.regression import ExplainedVariance, R2Score
 from calipers_testing import BadInput, MetricSpec, run_metric_tests
 
 _gen = torch.Generator().manual_seed(6012)
@@ -90,7 +90,6 @@ SPECS = [
         metric_args={"multioutput": "raw_values", "adjusted": 1},
         functional=r2_score,
         bad_inputs=_BAD_3,
-        ddp=False,  # outputs inferred: a rank without data could not sync (documented)
         id="r2-inferred-outputs",
     ),
 ]
@@ -243,3 +242,18 @@ def test_r2_extremes_fold_like_torch_minimum_and_maximum():
     assert (metric.min_target.item(), metric.max_target.item()) == (-2.0, 5.0)
     metric.update(torch.tensor([1.0]), torch.tensor([float("nan")]))  # NaN wins, as torch.minimum/maximum
     assert metric.min_target.isnan() and metric.max_target.isnan()
+
+
+@pytest.mark.parametrize("cls", [R2Score, ExplainedVariance])
+def test_inferred_outputs_that_differ_between_ranks_raise_the_same_error_on_every_rank(cls):
+    """Issue 11: ranks agree on the number of outputs before the sync (an empty rank takes it: see the specs)."""
+    from calipers_testing._ddp_tasks import run_case
+    from calipers_testing.pool import DDPWorkerError, get_pool
+
+    gen = torch.Generator().manual_seed(5)
+    per_rank = [[(torch.randn(4, k, generator=gen), torch.randn(4, k, generator=gen))] for k in (3, 2)]
+    with pytest.raises(DDPWorkerError) as info:
+        get_pool().run(run_case, [(cls, {}, batches, "update") for batches in per_rank])
+    message = f"{cls.__name__}: every process must see inputs with the same number of outputs to sync"
+    assert str(info.value).count(message) == 2, str(info.value)  # rank 0 and rank 1
+    assert "['(N, 3)', '(N, 2)'] by rank" in str(info.value)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 import torch
+import torch.distributed as dist
 from torch import Tensor
 
 from calipers.functional.regression._error_common import _accumulation_dtype
@@ -75,6 +77,55 @@ def check_inferred_outputs(metric: Metric, preds: Tensor, state_name: str) -> tu
         f"{type(metric).__name__}: `preds` must have shape {shape} like the earlier batches (`num_outputs` was "
         f"inferred from the first one), got {tuple(preds.shape)}."
     )
+
+
+def _outputs_code(metric: Metric, state_name: str) -> int:
+    """This rank's number of outputs for the agreement: ``k`` for ``(k,)`` states, 0 for one output, -1 for no data."""
+    state: Tensor = getattr(metric, state_name)
+    if state.ndim:
+        return int(state.shape[0])
+    seen: tuple[int, ...] | None = getattr(metric, "_outputs_seen", None)
+    if seen is not None:
+        return seen[0] if seen else 0
+    total: Tensor = metric.__dict__["total"]
+    return 0 if float(total) > 0 else -1
+
+
+def agree_inferred_outputs(
+    metric: Metric,
+    reductions: Mapping[str, str],
+    dist_sync_fn: Callable[..., list[Tensor]] | None,
+    process_group: Any,
+) -> None:
+    """Before a sync with ``num_outputs=None``: the ranks agree on the number of outputs (one small gather).
+
+    A rank that saw no batch still holds the scalar defaults; it takes the shape of the others (its defaults are the
+    neutral elements of their reductions, so the sync is exact). Ranks that inferred different numbers of outputs
+    raise the same ``ValueError`` on every rank, before any reduction.
+    """
+    if getattr(metric, "num_outputs", None) is not None:
+        return
+    names = list(reductions)
+    group = process_group if process_group is not None else metric.process_group
+    local = torch.tensor([_outputs_code(metric, names[0])], dtype=torch.int64, device=metric.device)
+    if dist_sync_fn is not None:
+        gathered = dist_sync_fn(local, group=group)
+    else:
+        gathered = [torch.empty_like(local) for _ in range(dist.get_world_size(group))]
+        dist.all_gather(gathered, local, group=group)
+    codes = [int(c.reshape(-1)[0]) for c in gathered]
+    known = sorted({c for c in codes if c >= 0})
+    if len(known) > 1:
+        shapes = ["no batch" if c < 0 else ("(N,)" if c == 0 else f"(N, {c})") for c in codes]
+        raise ValueError(
+            f"{type(metric).__name__}: every process must see inputs with the same number of outputs to sync "
+            f"(`num_outputs` was inferred from the first batch), got {shapes} by rank; give `num_outputs`."
+        )
+    if local.item() >= 0 or not known or known[0] == 0:
+        return
+    d = metric.__dict__
+    for name in names:
+        d[name] = d[name].expand(known[0]).clone()
 
 
 def fold_r2_batch(metric: Metric, preds: Tensor, target: Tensor, names: tuple[str, ...]) -> bool:

@@ -19,6 +19,7 @@ from calipers.functional.regression.explained_variance import (
 from calipers.metric import Metric
 from calipers.regression._error_states import (
     add_statistic_states,
+    agree_inferred_outputs,
     check_inferred_outputs,
     fold_statistics,
     statistics_dtype,
@@ -39,8 +40,9 @@ class ExplainedVariance(Metric):
     Args:
         multioutput: ``"uniform_average"``, ``"raw_values"`` or ``"variance_weighted"``.
         num_outputs: (calipers, keyword-only) the number of outputs. ``None`` infers it from the first batch, as
-            TorchMetrics does; later batches must then match it. Give it when running distributed with a process
-            that may see no batch: the states of every process must have the same shape to be synced.
+            TorchMetrics does; later batches must then match it. Running distributed, the processes then agree
+            on it before each sync (one more small collective): a process that saw no batch takes the others'
+            number, processes that inferred different numbers raise the same ``ValueError``.
         kwargs: the options of :class:`calipers.Metric`.
 
     Example:
@@ -87,6 +89,11 @@ class ExplainedVariance(Metric):
         _explained_variance_tensor_validation(type(self).__name__, preds, target, self.num_outputs)
         check_inferred_outputs(self, preds, EXPLAINED_VARIANCE_STATES[0])
         return super().forward(preds, target)  # type: ignore[no-any-return]
+
+    def _sync_dist(self, dist_sync_fn: Any = None, process_group: Any = None) -> None:
+        """With ``num_outputs=None`` the ranks first agree on the number of outputs (a rank without data takes it)."""
+        agree_inferred_outputs(self, _REDUCTIONS, dist_sync_fn, process_group)
+        super()._sync_dist(dist_sync_fn, process_group)
 
     def reset(self) -> None:
         """Restore the default states; with ``num_outputs=None`` the next batch fixes the number of outputs again."""
