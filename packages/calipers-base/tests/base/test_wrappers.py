@@ -132,6 +132,16 @@ def test_multioutput_matches_torchmetrics(options):
     assert_close(ours.compute(), theirs.compute(), 1e-6, 1e-6)
 
 
+@pytest.mark.parametrize("shape", [(0, 2), (0, 3, 2)])
+def test_multioutput_empty_batch_is_a_no_op(shape):
+    """Issue 11: the NaN row filter read `reshape(0, -1)`, which has no answer for 0 rows."""
+    wrapped = MultioutputWrapper(SumMetric(), 2)
+    wrapped.update(torch.ones(3, *shape[1:]))
+    before = wrapped.compute()
+    wrapped.update(torch.empty(shape))
+    assert_close(wrapped.compute(), before, 0, 0)
+
+
 def test_multioutput_errors():
     with pytest.raises(ValueError, match="`num_outputs` must be a positive integer, got 0"):
         MultioutputWrapper(MeanMetric(), 0)

@@ -96,7 +96,7 @@ class MultioutputWrapper(WrapperMetric):
                     nans = torch.zeros(tensors[0].shape[0], dtype=torch.bool, device=tensors[0].device)
                     for t in tensors:
                         if t.is_floating_point() or t.is_complex():
-                            nans |= t.reshape(t.shape[0], -1).isnan().any(dim=1)
+                            nans |= t.isnan().flatten(1).any(dim=1) if t.ndim > 1 else t.isnan()  # 0 rows too
                     keep = ~nans
                     sel_args = [x[keep] if isinstance(x, Tensor) and x.ndim else x for x in sel_args]
                     sel_kwargs = {k: v[keep] if isinstance(v, Tensor) and v.ndim else v for k, v in sel_kwargs.items()}
