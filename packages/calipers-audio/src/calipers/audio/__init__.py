@@ -10,6 +10,7 @@ from calipers.audio.sdr import (
     SourceAggregatedSignalDistortionRatio,
 )
 from calipers.audio.snr import ComplexScaleInvariantSignalNoiseRatio, ScaleInvariantSignalNoiseRatio, SignalNoiseRatio
+from calipers.audio.srmr import SpeechReverberationModulationEnergyRatio
 from calipers.audio.stoi import ShortTimeObjectiveIntelligibility
 
 __all__ = [
@@ -22,4 +23,5 @@ __all__ = [
     "SignalDistortionRatio",
     "SignalNoiseRatio",
     "SourceAggregatedSignalDistortionRatio",
+    "SpeechReverberationModulationEnergyRatio",
 ]

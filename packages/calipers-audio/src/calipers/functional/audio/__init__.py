@@ -15,6 +15,7 @@ from calipers.functional.audio.snr import (
     scale_invariant_signal_noise_ratio,
     signal_noise_ratio,
 )
+from calipers.functional.audio.srmr import speech_reverberation_modulation_energy_ratio
 from calipers.functional.audio.stoi import short_time_objective_intelligibility
 
 __all__ = [
@@ -28,4 +29,5 @@ __all__ = [
     "short_time_objective_intelligibility",
     "signal_noise_ratio",
     "source_aggregated_signal_distortion_ratio",
+    "speech_reverberation_modulation_energy_ratio",
 ]
