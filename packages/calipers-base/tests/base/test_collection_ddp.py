@@ -12,6 +12,7 @@ from calipers_testing._collection_tasks import (
     composed_case,
     detached_case,
     rank_batches,
+    ten_metric_collection,
     tracker_case,
 )
 from calipers_testing.pool import get_pool
@@ -59,6 +60,15 @@ def test_ten_metric_collection_syncs_once_with_at_most_three_collectives(scenari
         assert res["second_collectives"] <= 3
         assert_close(res["second"], got, atol=0, rtol=0, what="second compute")
     assert_close(results[0]["value"], results[1]["value"], atol=0, rtol=0, what="ranks agree")
+    if mode == "forward":  # batch values are local: those of one process fed the same batches (issue 11)
+        for rank, res in enumerate(results):
+            alone = ten_metric_collection()
+            batches = rank_batches(rank, scenario)
+            assert len(res["batch_values"]) == len(batches)
+            for i, batch in enumerate(batches):
+                want = {k: v for k, v in alone(**batch).items() if not k.startswith("val/boot")}
+                got = {k: v for k, v in res["batch_values"][i].items() if not k.startswith("val/boot")}
+                assert_close(got, want, atol=1e-6, rtol=1e-6, what=f"rank {rank} forward batch {i}")
 
 
 def test_tracker_compute_all_syncs_every_step_in_one_batch():
@@ -75,8 +85,6 @@ def test_tracker_compute_all_syncs_every_step_in_one_batch():
 
 
 def test_collection_key_set_in_ddp_is_the_single_process_one():
-    from calipers_testing._collection_tasks import ten_metric_collection
-
     collection = ten_metric_collection()
     for batch in rank_batches(0, "uneven"):
         collection.update(**batch)

@@ -79,14 +79,15 @@ def rank_batches(rank: int, scenario: str) -> list[dict[str, Tensor]]:
 def collection_case(rank: int, world: int, scenario: str, mode: str) -> dict[str, Any]:
     """Feed this rank's batches to the 10-metric collection (``mode``: ``"update"`` or ``"forward"``), then
     ``compute`` under a collective counter. Returns the values, the collectives, whether the local states came
-    back, the compute groups, and a second compute's value and collectives."""
+    back, the compute groups, a second compute's value and collectives, and ``forward``'s batch values."""
     warnings.simplefilter("ignore")
     collection = ten_metric_collection()
+    batch_values = []
     for batch in rank_batches(rank, scenario):
         if mode == "update":
             collection.update(**batch)
         else:
-            collection(**batch)
+            batch_values.append(_detach(collection(**batch)))
     before = snapshot_collection(collection)
     with count_collectives() as counts:
         value = collection.compute()
@@ -101,6 +102,7 @@ def collection_case(rank: int, world: int, scenario: str, mode: str) -> dict[str
         "groups": collection.compute_groups,
         "second": _detach(second),
         "second_collectives": sum(again.values()),
+        "batch_values": batch_values,
     }
 
 
