@@ -170,6 +170,8 @@ def execute_sync(plan: SyncPlan, group: Any = None) -> dict[Hashable, StateValue
         ValueError: on every rank, when the ranks' plans differ or a local check failed on any rank.
         MetricStateError: when a collective fails (e.g. the process group's timeout).
     """
+    if not plan.entries:  # a metric without states: nothing to agree on or to exchange (as every rank sees)
+        return {}
     world, rank = dist.get_world_size(group), dist.get_rank(group)
     owner = owner_of(plan.entries)
     device = _plan_device(plan)
@@ -177,8 +179,8 @@ def execute_sync(plan: SyncPlan, group: Any = None) -> dict[Hashable, StateValue
     digest = signature_hash(sig)
     local = prepare(plan.entries, rank)
     var_bytes = sum(_padded(_nbytes(t)) for t in local.rows.values() if t is not None)
-    inline = _payload(plan, local, plan.tensor_entries, device) if local.error is None else None
-    fits = inline is not None and inline.numel() <= SLOT_BYTES - 8 * _HEAD
+    fits = local.error is None and _payload_size(plan, plan.tensor_entries, var_bytes) <= SLOT_BYTES - 8 * _HEAD
+    inline = _payload(plan, local, plan.tensor_entries, device) if fits else None
     head = torch.tensor([_MAGIC, digest, len(plan.entries), int(local.error is not None), var_bytes, int(fits), 0, 0])
     slot = torch.zeros(SLOT_BYTES, dtype=torch.uint8, device=device)
     slot[: 8 * _HEAD] = head.view(torch.uint8).to(device)
@@ -196,10 +198,8 @@ def execute_sync(plan: SyncPlan, group: Any = None) -> dict[Hashable, StateValue
         return out
     _run_reduce_groups(plan, group, world, owner, out)
     if plan.static_gather or plan.var_gather:
-        buf = _payload(plan, local, plan.static_gather, device)
-        size = buf.numel() - var_bytes + max(h[4] for h in heads)
-        padded = torch.zeros(size, dtype=torch.uint8, device=device)
-        padded[: buf.numel()] = buf
+        size = _payload_size(plan, plan.static_gather, max(h[4] for h in heads))  # the largest rank's
+        padded = _payload(plan, local, plan.static_gather, device, size)
         gathered = [torch.empty_like(padded) for _ in range(world)]
         collective("all_gather", owner, gathered, padded, group=group)
         _unpack(plan, gathered, plan.static_gather, out)
@@ -276,8 +276,21 @@ def _from_bytes(raw: Tensor, dtype: torch.dtype, shape: Sequence[int]) -> Tensor
     return raw.view(dtype).reshape(shape)
 
 
-def _payload(plan: SyncPlan, local: LocalStates, statics: list[int], device: torch.device) -> Tensor:
-    """This rank's bytes: list headers, then the ``statics`` (a ``"mean"`` followed by its update count), then rows."""
+def _payload_size(plan: SyncPlan, statics: list[int], var_bytes: int) -> int:
+    """The size of :func:`_payload` without building it."""
+    size = _padded(len(plan.var_gather) * _ROW * 8) + var_bytes
+    for i in statics:
+        value = plan.entries[i].value
+        size += _padded(_nbytes(value)) if isinstance(value, Tensor) else 0
+        size += _ALIGN if plan.entries[i].reduction == "mean" else 0
+    return size
+
+
+def _payload(plan: SyncPlan, local: LocalStates, statics: list[int], device: torch.device, size: int = 0) -> Tensor:
+    """This rank's bytes: list headers, then the ``statics`` (a ``"mean"`` followed by its update count), then rows.
+
+    Zero-padded to ``size`` bytes when it is larger.
+    """
     header = torch.full((len(plan.var_gather), _ROW), -1, dtype=torch.int64)
     for row, i in enumerate(plan.var_gather):
         t = local.rows[i]
@@ -299,6 +312,9 @@ def _payload(plan: SyncPlan, local: LocalStates, statics: list[int], device: tor
         pad = _padded(raw.numel()) - raw.numel()
         if pad:
             chunks.append(torch.zeros(pad, dtype=torch.uint8, device=device))
+    total = sum(c.numel() for c in chunks)
+    if size > total:
+        chunks.append(torch.zeros(size - total, dtype=torch.uint8, device=device))
     return torch.cat(chunks) if chunks else torch.zeros(0, dtype=torch.uint8, device=device)
 
 

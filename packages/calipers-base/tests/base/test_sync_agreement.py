@@ -217,3 +217,7 @@ def test_state_entries_carry_labels_and_update_counts():
     metric.update(torch.tensor(1.0))
     (entry,) = metric._state_entries()
     assert (entry.label, entry.updates) == ("Total.x", 1)
+
+
+def test_a_metric_without_states_issues_no_collective():
+    assert execute_sync(plan_sync([]), None) == {}  # no process group here: any collective would raise
