@@ -133,6 +133,7 @@ class Ranking:
         self.pos = torch.arange(n, device=self.device) - self.starts[self.seg]
         self.binary_storage = all(t.dtype == torch.bool for t in self._targets)
         self._binary_checked = self.binary_storage
+        self._within: dict[int, Tensor] = {}
 
     @cached_property
     def target(self) -> Tensor:
@@ -145,15 +146,32 @@ class Ranking:
             check_labels(name, "target", self.target, 2)
             self._binary_checked = True
 
+    @cached_property
+    def ends(self) -> Tensor:
+        """Last rank position of each query."""
+        return self.starts + self.counts - 1
+
     def per_query(self, mask: Tensor) -> Tensor:
-        """How many ranked rows of each query ``mask`` holds (int64, (Q,))."""
-        return torch.bincount(self.seg[mask], minlength=self.num_queries)
+        """How many ranked rows of each query ``mask`` holds (int64, (Q,)).
+
+        Queries are contiguous runs of rows: the running count read at each query's last row, differenced.
+        """
+        at_end = mask.cumsum(0)[self.ends]
+        return torch.diff(at_end, prepend=at_end.new_zeros(1))
 
     def query_sum(self, values: Tensor, rows: Tensor | None = None) -> Tensor:
         """Per-query sums of float ``values`` given for the ranked rows (or for the rows selected by ``rows``)."""
         seg = self.seg if rows is None else self.seg[rows]
         out = torch.zeros(self.num_queries, dtype=values.dtype, device=self.device)
         return out.index_add_(0, seg, values)
+
+    def within(self, top_k: int | None) -> Tensor | None:
+        """The ranked rows in the top ``top_k`` of their query (``None``: every row), kept per ``top_k``."""
+        if top_k is None:
+            return None
+        if top_k not in self._within:
+            self._within[top_k] = self.pos < top_k
+        return self._within[top_k]
 
     @cached_property
     def n_rel(self) -> Tensor:
@@ -179,8 +197,9 @@ class Ranking:
 
     def discount(self, top_k: int | None) -> Tensor:
         """``1 / log2(pos + 2)`` for the ranked rows in the top ``top_k`` of their query, 0 beyond (float64)."""
-        d = 1.0 / torch.log2(self.pos.to(torch.float64) + 2.0)
-        return d if top_k is None else d.masked_fill(self.pos >= top_k, 0.0)
+        d = torch.log2(self.pos.to(torch.float64) + 2.0).reciprocal_()
+        keep = self.within(top_k)
+        return d if keep is None else d.mul_(keep)
 
 
 _last: list[Any] = []  # [key, pinned state objects, Ranking]: the last ranking built from metric states

@@ -31,9 +31,15 @@ __all__ = [
 ]
 
 
-def _within(r: Ranking, top_k: int | None) -> Tensor:
-    """Ranked rows in the top ``top_k`` of their query."""
-    return torch.ones_like(r.rel) if top_k is None else r.pos < top_k
+def _relevant_within(r: Ranking, top_k: int | None) -> Tensor:
+    """Relevant ranked rows in the top ``top_k`` of their query."""
+    keep = r.within(top_k)
+    return r.rel if keep is None else r.rel & keep
+
+
+def _irrelevant_within(r: Ranking, top_k: int | None) -> Tensor:
+    keep = r.within(top_k)
+    return ~r.rel if keep is None else keep & ~r.rel
 
 
 def _ratio(num: Tensor, den: Tensor) -> Tensor:
@@ -46,17 +52,15 @@ def average_precision_values(r: Ranking, top_k: int | None) -> tuple[Tensor, Ten
 
     This is TorchMetrics' AP@k: normalised by the relevant documents retrieved in the top ``top_k``.
     """
-    hit = r.rel & _within(r, top_k)
-    precision = r.crel[hit].to(torch.float64) / (r.pos[hit] + 1).to(torch.float64)
-    return _ratio(r.query_sum(precision, hit), r.per_query(hit)), r.n_rel == 0
+    hit = _relevant_within(r, top_k)
+    precision = r.crel.to(torch.float64).div_(r.pos + 1).mul_(hit)
+    return _ratio(r.query_sum(precision), r.per_query(hit)), r.n_rel == 0
 
 
 def reciprocal_rank_values(r: Ranking, top_k: int | None) -> tuple[Tensor, Tensor]:
     """``1 / rank`` of the first relevant document, 0 when none is in the top ``top_k``."""
-    first = r.rel & (r.crel == 1) & _within(r, top_k)
-    values = torch.zeros(r.num_queries, dtype=torch.float64, device=r.device)
-    values[r.seg[first]] = 1.0 / (r.pos[first] + 1).to(torch.float64)
-    return values, r.n_rel == 0
+    first = _relevant_within(r, top_k) & (r.crel == 1)
+    return r.query_sum((r.pos + 1).to(torch.float64).reciprocal_().mul_(first)), r.n_rel == 0
 
 
 def precision_values(r: Ranking, top_k: int | None, adaptive_k: bool) -> tuple[Tensor, Tensor]:
@@ -64,14 +68,14 @@ def precision_values(r: Ranking, top_k: int | None, adaptive_k: bool) -> tuple[T
 
     ``k = top_k``, the query's size when ``top_k`` is None, or ``min(top_k, size)`` with ``adaptive_k``.
     """
-    hits = r.per_query(r.rel & _within(r, top_k))
+    hits = r.per_query(_relevant_within(r, top_k))
     k = r.counts if top_k is None else r.counts.clamp(max=top_k) if adaptive_k else torch.full_like(r.counts, top_k)
     return _ratio(hits, k), r.n_rel == 0
 
 
 def recall_values(r: Ranking, top_k: int | None) -> tuple[Tensor, Tensor]:
     """Relevant documents in the top ``top_k`` over the query's relevant documents."""
-    return _ratio(r.per_query(r.rel & _within(r, top_k)), r.n_rel), r.n_rel == 0
+    return _ratio(r.per_query(_relevant_within(r, top_k)), r.n_rel), r.n_rel == 0
 
 
 def r_precision_values(r: Ranking) -> tuple[Tensor, Tensor]:
@@ -82,13 +86,13 @@ def r_precision_values(r: Ranking) -> tuple[Tensor, Tensor]:
 
 def hit_rate_values(r: Ranking, top_k: int | None) -> tuple[Tensor, Tensor]:
     """1 when a relevant document is in the top ``top_k``, else 0."""
-    return (r.per_query(r.rel & _within(r, top_k)) > 0).to(torch.float64), r.n_rel == 0
+    return (r.per_query(_relevant_within(r, top_k)) > 0).to(torch.float64), r.n_rel == 0
 
 
 def fall_out_values(r: Ranking, top_k: int | None) -> tuple[Tensor, Tensor]:
     """Non-relevant documents in the top ``top_k`` over the query's non-relevant documents (empty: no negative)."""
     n_neg = r.counts - r.n_rel
-    return _ratio(r.per_query(~r.rel & _within(r, top_k)), n_neg), n_neg == 0
+    return _ratio(r.per_query(_irrelevant_within(r, top_k)), n_neg), n_neg == 0
 
 
 _LEVELS_PER_ROW = 4  # counting path: integer gains with at most 4 * rows / queries levels (workload retrieval.ndcg)
@@ -163,8 +167,8 @@ def auroc_values(r: Ranking, top_k: int | None, max_fpr: float | None) -> tuple[
     With ``max_fpr``, the McClish-standardised partial area up to that false positive rate. 0 when the top
     ``top_k`` lacks a relevant or a non-relevant document.
     """
-    keep = _within(r, top_k)
-    rel, seg, tie = r.rel[keep], r.seg[keep], r.tie_start[keep]
+    keep = r.within(top_k)
+    rel, seg, tie = (r.rel, r.seg, r.tie_start) if keep is None else (r.rel[keep], r.seg[keep], r.tie_start[keep])
     q = r.num_queries
     pos_q = torch.bincount(seg[rel], minlength=q)
     neg_q = torch.bincount(seg, minlength=q) - pos_q
