@@ -131,6 +131,9 @@ SPECS = [
             "sampling_strategy": "multinomial",
             "generator": torch.Generator().manual_seed(0),
         },
+        bad_inputs=[  # issue 17: 5 values with 6 weights were resampled as if they were pairs
+            BadInput((torch.ones(5), torch.ones(6)), ValueError, r"same number of rows \(dim 0\), got \[5, 6\]")
+        ],
         id="bootstrap-constant",
     ),
     MetricSpec(
