@@ -33,7 +33,12 @@ def _reference(threshold, keep_sequence_dim=None):
 _BAD = [
     BadInput((torch.ones(2), torch.ones(3)), ValueError, "`target` must have the same shape"),
     BadInput((torch.ones(2), [1.0, 1.0]), TypeError, "`target` must be a tensor, got list"),
-]
+    # issue 17: a NaN target was counted as no event; meta input moved the states to meta
+    BadInput((torch.ones(2), torch.tensor([float("nan"), 1.0])), ValueError, r"`target` must hold only non-NaN values"),
+    BadInput((torch.tensor([0.7, float("nan")]), torch.ones(2)), ValueError, r"`preds` must hold only non-NaN values"),
+    BadInput((torch.ones(2, device="meta"), torch.ones(2, device="meta")), ValueError,
+             r"CriticalSuccessIndex: `preds` must be on the metric's device cpu, got a tensor on meta"),
+]  # fmt: skip
 
 SPECS = [
     MetricSpec(
@@ -129,3 +134,20 @@ def test_csi_without_events_is_zero_and_empty_before_update():
     metric = CriticalSuccessIndex(0.5, keep_sequence_dim=0)
     with pytest.warns(UserWarning, match="called before `update`"):
         assert metric.compute().shape == (0,)
+
+
+def test_nan_raises_and_infinities_are_values():
+    """Issue 17: ``critical_success_index`` with a NaN target counted it as no event (TorchMetrics: 1.0 here)."""
+    preds, target = torch.tensor([0.2, 0.7]), torch.tensor([float("nan"), 0.8])
+    with pytest.raises(ValueError, match=r"critical_success_index: `target` must hold only non-NaN values, got 1"):
+        critical_success_index(preds, target, 0.5)
+    inf = torch.tensor([float("inf"), -float("inf"), 0.7])
+    assert critical_success_index(inf, torch.tensor([1.0, 0.0, 0.0]), 0.5).item() == 0.5  # 1 hit, 1 false alarm
+
+
+def test_meta_input_leaves_the_states_on_their_device():
+    metric = CriticalSuccessIndex(0.5)
+    metric.update(torch.tensor([0.7, 0.2]), torch.tensor([0.8, 0.1]))
+    with pytest.raises(ValueError, match=r"got a tensor on meta"):
+        metric.update(torch.ones(2, device="meta"), torch.ones(2, device="meta"))
+    assert metric.hits.device.type == "cpu" and metric.compute().item() == 1.0

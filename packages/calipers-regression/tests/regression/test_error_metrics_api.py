@@ -110,3 +110,36 @@ def test_empty_inputs_give_nan(name):
     preds, target = (torch.ones(0, 3), torch.ones(0)) if "probability" in name else (torch.ones(0), torch.ones(0))
     value = getattr(functional, name)(preds, target, **args)
     assert torch.isnan(value) or (name == "minkowski_distance" and value == 0)
+
+
+_EVERY_CLASS = sorted(regression.__all__)
+
+
+def _device_batch(name):
+    """A valid batch for the class ``name`` (2-D for the pairwise/distribution metrics)."""
+    if name in ("CosineSimilarity", "KLDivergence", "JensenShannonDivergence"):
+        return torch.tensor([[0.2, 0.8], [0.6, 0.4]]), torch.tensor([[0.3, 0.7], [0.5, 0.5]])
+    if name == "ContinuousRankedProbabilityScore":
+        return torch.tensor([[0.1, 0.4, 0.3], [0.5, 0.9, 0.6]]), torch.tensor([0.2, 0.7])
+    return torch.tensor([0.2, 0.7, 0.5, 0.9]), torch.tensor([0.3, 0.6, 0.4, 1.0])
+
+
+def _device_metric(name):
+    cls = getattr(regression, name)
+    return cls(0.5) if name == "CriticalSuccessIndex" else cls(2.0) if name == "MinkowskiDistance" else cls()
+
+
+@pytest.mark.parametrize("name", _EVERY_CLASS)
+def test_inputs_on_another_device_raise_before_any_state_changes(name):
+    """Issue 17: a primed MeanSquaredError took meta input (its count grew, its sum did not); CSI moved to meta."""
+    from calipers_testing.states import snapshot, snapshots_equal
+
+    metric = _device_metric(name)
+    preds, target = _device_batch(name)
+    metric.update(preds, target)
+    before = snapshot(metric)
+    match = rf"{name}: `\w+` must be on the metric's device cpu, got a tensor on meta"
+    for bad in ((preds.to("meta"), target), (preds, target.to("meta"))):
+        with pytest.raises(ValueError, match=match):
+            metric.update(*bad)
+    assert snapshots_equal(before, snapshot(metric)) is None

@@ -36,6 +36,13 @@ _BAD_COMMON = [
     BadInput(([1.0, 2.0], torch.ones(2)), TypeError, "`preds` must be a tensor, got list"),
     BadInput((torch.ones(2), None), TypeError, "`target` must be a tensor, got NoneType"),
     BadInput((torch.ones(2, dtype=torch.complex64), torch.ones(2)), TypeError, "`preds` must be a real tensor"),
+    # issue 17: a primed metric took meta input, its count grew and its sum did not (compute halved)
+    BadInput(
+        (torch.ones(2, device="meta"), torch.ones(2, device="meta")),
+        ValueError,
+        r"MeanSquaredError: `preds` must be on the metric's device cpu, got a tensor on meta",
+    ),
+    BadInput((torch.ones(2), torch.ones(2, device="meta")), ValueError, r"`target` must be on the (metric's )?device"),
 ]
 _BAD_OUTPUTS = BadInput(
     (torch.ones(4, 2), torch.ones(4, 2)), ValueError, r"`preds` must have shape \(N, 3\) to match `num_outputs`"

@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 from torch import Tensor
 
+from calipers._checks import check_devices
 from calipers.functional.regression._correlation import (
     batch_comoments,
     empty_comoments,
@@ -65,6 +66,7 @@ class ConcordanceCorrCoef(Metric):
 
     def update(self, preds: Tensor, target: Tensor) -> None:
         """Fold a batch of ``(N,)`` or ``(N, num_outputs)`` predictions and targets into the co-moments."""
+        check_devices(type(self).__name__, self.device, preds=preds, target=target)
         name, state = type(self).__name__, self.comoments
         batch = batch_comoments(name, preds, target, self.num_outputs, self.validate_args, state.dtype)
         batch = batch.to(state.device)

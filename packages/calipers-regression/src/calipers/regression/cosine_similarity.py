@@ -7,6 +7,7 @@ from typing import Any, ClassVar, Literal
 import torch
 from torch import Tensor
 
+from calipers._checks import check_devices
 from calipers.functional.regression.cosine_similarity import (
     _cosine_similarity_arg_validation,
     _cosine_similarity_compute,
@@ -73,6 +74,7 @@ class CosineSimilarity(Metric):
 
     def update(self, preds: Tensor, target: Tensor) -> None:
         """Fold a batch of ``(N, D)`` predictions and targets."""
+        check_devices(type(self).__name__, self.device, preds=preds, target=target)
         _cosine_similarity_tensor_validation(type(self).__name__, preds, target, self.validate_args)
         similarity = _cosine_similarity_update(preds, target)
         if isinstance(self.similarity, list):

@@ -7,6 +7,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from calipers._checks import check_devices
 from calipers.functional.regression._error_common import _update_dtype
 from calipers.functional.regression.crps import (
     _continuous_ranked_probability_score_compute,
@@ -53,6 +54,7 @@ class ContinuousRankedProbabilityScore(Metric):
 
     def update(self, preds: Tensor, target: Tensor) -> None:
         """Add the scores of a batch of ensembles."""
+        check_devices(type(self).__name__, self.device, preds=preds, target=target)
         _continuous_ranked_probability_score_tensor_validation(type(self).__name__, preds, target)
         dtype = _update_dtype(self.score.dtype, preds, target)
         preds, target = _continuous_ranked_probability_score_format(preds, target, dtype)

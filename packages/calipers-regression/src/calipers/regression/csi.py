@@ -7,6 +7,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from calipers._checks import check_devices
 from calipers.functional.regression.csi import (
     _critical_success_index_arg_validation,
     _critical_success_index_compute,
@@ -62,6 +63,7 @@ class CriticalSuccessIndex(Metric):
 
     def update(self, preds: Tensor, target: Tensor) -> None:
         """Add the hits, misses and false alarms of a batch."""
+        check_devices(type(self).__name__, self.device, preds=preds, target=target)
         _critical_success_index_tensor_validation(type(self).__name__, preds, target, self.keep_sequence_dim)
         preds, target = _critical_success_index_format(preds, target, self.threshold)
         counts = _critical_success_index_update(preds, target, self.keep_sequence_dim)

@@ -7,6 +7,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from calipers._checks import check_devices
 from calipers.functional.regression.explained_variance import (
     EXPLAINED_VARIANCE_STATES,
     Multioutput,
@@ -76,6 +77,7 @@ class ExplainedVariance(Metric):
 
     def update(self, preds: Tensor, target: Tensor) -> None:
         """Add the statistics of a batch."""
+        check_devices(type(self).__name__, self.device, preds=preds, target=target)
         _explained_variance_tensor_validation(type(self).__name__, preds, target, self.num_outputs)
         outputs = check_inferred_outputs(self, preds, EXPLAINED_VARIANCE_STATES[0])
         preds, target = _explained_variance_format(preds, target)

@@ -8,6 +8,7 @@ from typing import Any, ClassVar, Literal
 import torch
 from torch import Tensor
 
+from calipers._checks import check_devices
 from calipers.functional.regression.js_divergence import (
     _js_divergence_arg_validation,
     _js_divergence_compute,
@@ -77,6 +78,7 @@ class JensenShannonDivergence(Metric):
 
     def update(self, p: Tensor, q: Tensor) -> None:
         """Fold a batch of ``(N, D)`` distributions ``p`` and ``q``."""
+        check_devices(type(self).__name__, self.device, p=p, q=q)
         _js_divergence_tensor_validation(type(self).__name__, p, q, self.log_prob, self.validate_args)
         measures = _js_divergence_update(p, q, self.log_prob)
         if isinstance(self.measures, list):

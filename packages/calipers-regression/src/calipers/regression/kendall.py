@@ -6,6 +6,7 @@ from typing import Any, ClassVar, Literal
 
 from torch import Tensor
 
+from calipers._checks import check_devices
 from calipers.functional.regression._correlation import cat_pair_states
 from calipers.functional.regression.kendall import (
     _kendall_arg_validation,
@@ -80,6 +81,7 @@ class KendallRankCorrCoef(Metric):
 
     def update(self, preds: Tensor, target: Tensor) -> None:
         """Keep a batch of ``(N,)`` or ``(N, num_outputs)`` predictions and targets."""
+        check_devices(type(self).__name__, self.device, preds=preds, target=target)
         _kendall_tensor_validation(type(self).__name__, preds, target, self.num_outputs, self.validate_args)
         x, y = _kendall_update(*_kendall_format(preds, target))
         self.preds.append(x)

@@ -7,6 +7,7 @@ from typing import Any, ClassVar, Literal
 import torch
 from torch import Tensor
 
+from calipers._checks import check_devices
 from calipers.functional.regression.kl_divergence import (
     _kl_divergence_arg_validation,
     _kl_divergence_compute,
@@ -75,6 +76,7 @@ class KLDivergence(Metric):
 
     def update(self, p: Tensor, q: Tensor) -> None:
         """Fold a batch of ``(N, D)`` distributions ``p`` and ``q``."""
+        check_devices(type(self).__name__, self.device, p=p, q=q)
         _kl_divergence_tensor_validation(type(self).__name__, p, q, self.log_prob, self.validate_args)
         measures = _kl_divergence_update(p, q, self.log_prob)
         if isinstance(self.measures, list):

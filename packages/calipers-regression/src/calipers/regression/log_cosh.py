@@ -7,6 +7,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from calipers._checks import check_devices
 from calipers.functional.regression._error_common import _check_num_outputs, _update_dtype
 from calipers.functional.regression.log_cosh import (
     _log_cosh_error_compute,
@@ -56,6 +57,7 @@ class LogCoshError(Metric):
 
     def update(self, preds: Tensor, target: Tensor) -> None:
         """Add the log-cosh errors of a batch."""
+        check_devices(type(self).__name__, self.device, preds=preds, target=target)
         _log_cosh_error_tensor_validation(type(self).__name__, preds, target, self.num_outputs)
         dtype = _update_dtype(self.sum_log_cosh_error.dtype, preds, target)
         sum_log_cosh_error, num_obs = _log_cosh_error_update(*_log_cosh_error_format(preds, target, dtype))

@@ -7,6 +7,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from calipers._checks import check_devices
 from calipers.functional.regression._error_common import _update_dtype
 from calipers.functional.regression.log_mse import (
     _mean_squared_log_error_compute,
@@ -53,6 +54,7 @@ class MeanSquaredLogError(Metric):
 
     def update(self, preds: Tensor, target: Tensor) -> None:
         """Add the errors of a batch."""
+        check_devices(type(self).__name__, self.device, preds=preds, target=target)
         _mean_squared_log_error_tensor_validation(type(self).__name__, preds, target)
         dtype = _update_dtype(self.sum_squared_log_error.dtype, preds, target)
         sum_squared_log_error, num_obs = _mean_squared_log_error_update(

@@ -7,6 +7,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from calipers._checks import check_devices
 from calipers.functional.regression._error_common import _update_dtype
 from calipers.functional.regression.mape import (
     _mean_absolute_percentage_error_compute,
@@ -53,6 +54,7 @@ class MeanAbsolutePercentageError(Metric):
 
     def update(self, preds: Tensor, target: Tensor) -> None:
         """Add the errors of a batch."""
+        check_devices(type(self).__name__, self.device, preds=preds, target=target)
         _mean_absolute_percentage_error_tensor_validation(type(self).__name__, preds, target)
         dtype = _update_dtype(self.sum_relative_error.dtype, preds, target)
         sum_relative_error, num_obs = _mean_absolute_percentage_error_update(

@@ -7,6 +7,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from calipers._checks import check_devices
 from calipers.functional.regression._error_common import _update_dtype
 from calipers.functional.regression.minkowski import (
     _minkowski_distance_arg_validation,
@@ -55,6 +56,7 @@ class MinkowskiDistance(Metric):
 
     def update(self, preds: Tensor, targets: Tensor) -> None:
         """Add the ``p``-th powers of the absolute differences of a batch."""
+        check_devices(type(self).__name__, self.device, preds=preds, targets=targets)
         _minkowski_distance_tensor_validation(type(self).__name__, preds, targets)
         dtype = _update_dtype(self.minkowski_dist_sum.dtype, preds, targets)
         preds, targets = _minkowski_distance_format(preds, targets, dtype)

@@ -7,6 +7,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from calipers._checks import check_devices
 from calipers.functional.regression._error_common import _update_dtype
 from calipers.functional.regression.mse import (
     _mean_squared_error_arg_validation,
@@ -59,6 +60,7 @@ class MeanSquaredError(Metric):
 
     def update(self, preds: Tensor, target: Tensor) -> None:
         """Add the squared errors of a batch."""
+        check_devices(type(self).__name__, self.device, preds=preds, target=target)
         _mean_squared_error_tensor_validation(type(self).__name__, preds, target, self.num_outputs)
         dtype = _update_dtype(self.sum_squared_error.dtype, preds, target)
         preds, target = _mean_squared_error_format(preds, target, self.num_outputs, dtype)

@@ -7,6 +7,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from calipers._checks import check_devices
 from calipers.functional.regression.nrmse import (
     NORMALIZATION_STATES,
     Normalization,
@@ -63,6 +64,7 @@ class NormalizedRootMeanSquaredError(Metric):
 
     def update(self, preds: Tensor, target: Tensor) -> None:
         """Add the statistics of a batch."""
+        check_devices(type(self).__name__, self.device, preds=preds, target=target)
         _normalized_root_mean_squared_error_tensor_validation(type(self).__name__, preds, target, self.num_outputs)
         preds, target = _normalized_root_mean_squared_error_format(preds, target, self.num_outputs)
         stats_dtype = statistics_dtype(self, "total")

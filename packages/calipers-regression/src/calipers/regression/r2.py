@@ -7,6 +7,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from calipers._checks import check_devices
 from calipers.functional.regression.r2 import (
     R2_STATES,
     _r2_score_arg_validation,
@@ -80,6 +81,7 @@ class R2Score(Metric):
 
     def update(self, preds: Tensor, target: Tensor) -> None:
         """Add the statistics of a batch."""
+        check_devices(type(self).__name__, self.device, preds=preds, target=target)
         _r2_score_tensor_validation(type(self).__name__, preds, target, self.num_outputs)
         outputs = check_inferred_outputs(self, preds, R2_STATES[0])
         preds, target = _r2_score_format(preds, target)

@@ -7,6 +7,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from calipers._checks import check_devices
 from calipers.functional.regression.r2 import (
     R2_STATES,
     _r2_score_format,
@@ -61,6 +62,7 @@ class RelativeSquaredError(Metric):
 
     def update(self, preds: Tensor, target: Tensor) -> None:
         """Add the statistics of a batch."""
+        check_devices(type(self).__name__, self.device, preds=preds, target=target)
         _r2_score_tensor_validation(type(self).__name__, preds, target, self.num_outputs)
         preds, target = _r2_score_format(preds, target)
         if not fold_r2_batch(self, preds, target, R2_STATES):

@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 from torch import Tensor
 
+from calipers._checks import check_devices
 from calipers.functional.regression._correlation import cat_pair_states
 from calipers.functional.regression.spearman import (
     _spearman_arg_validation,
@@ -63,6 +64,7 @@ class SpearmanCorrCoef(Metric):
 
     def update(self, preds: Tensor, target: Tensor) -> None:
         """Keep a batch of ``(N,)`` or ``(N, num_outputs)`` predictions and targets."""
+        check_devices(type(self).__name__, self.device, preds=preds, target=target)
         _spearman_tensor_validation(type(self).__name__, preds, target, self.num_outputs, self.validate_args)
         x, y = _spearman_update(*_spearman_format(preds, target))
         self.preds.append(x)

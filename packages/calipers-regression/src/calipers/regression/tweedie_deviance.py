@@ -7,6 +7,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from calipers._checks import check_devices
 from calipers.functional.regression._error_common import _update_dtype
 from calipers.functional.regression.tweedie_deviance import (
     _tweedie_deviance_score_arg_validation,
@@ -57,6 +58,7 @@ class TweedieDevianceScore(Metric):
 
     def update(self, preds: Tensor, targets: Tensor) -> None:
         """Add the deviances of a batch."""
+        check_devices(type(self).__name__, self.device, preds=preds, targets=targets)
         _tweedie_deviance_score_tensor_validation(type(self).__name__, preds, targets, self.power)
         dtype = _update_dtype(self.sum_deviance_score.dtype, preds, targets)
         preds, targets = _tweedie_deviance_score_format(preds, targets, dtype)

@@ -7,6 +7,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from calipers._checks import check_devices
 from calipers.functional.regression._error_common import _update_dtype
 from calipers.functional.regression.wmape import (
     _weighted_mean_absolute_percentage_error_compute,
@@ -53,6 +54,7 @@ class WeightedMeanAbsolutePercentageError(Metric):
 
     def update(self, preds: Tensor, target: Tensor) -> None:
         """Add the absolute errors and absolute targets of a batch."""
+        check_devices(type(self).__name__, self.device, preds=preds, target=target)
         _weighted_mean_absolute_percentage_error_tensor_validation(type(self).__name__, preds, target)
         dtype = _update_dtype(self.sum_abs_error.dtype, preds, target)
         preds, target = _weighted_mean_absolute_percentage_error_format(preds, target, dtype)

@@ -1,17 +1,16 @@
-"""Input checks shared by the regression families (messages: ``name: `arg` must be ..., got ....``)."""
+"""Input checks shared by the regression families (messages: ``name: `arg` must be ..., got ....``).
+
+``check_flag`` and ``check_finite`` are those of :mod:`calipers._checks` (re-exported for the families' imports).
+"""
 
 from __future__ import annotations
 
 import torch
 from torch import Tensor
 
+from calipers._checks import check_finite, check_flag
+
 __all__ = ["check_finite", "check_flag", "check_real_tensor", "check_same_2d", "result_dtype"]
-
-
-def check_flag(name: str, arg: str, value: object) -> None:
-    """Raise a ``TypeError`` unless ``value`` is a bool."""
-    if not isinstance(value, bool):
-        raise TypeError(f"{name}: `{arg}` must be a bool, got {value!r}.")
 
 
 def check_real_tensor(name: str, arg: str, value: object) -> Tensor:
@@ -21,14 +20,6 @@ def check_real_tensor(name: str, arg: str, value: object) -> Tensor:
     if value.is_complex() or value.dtype == torch.bool:
         raise TypeError(f"{name}: `{arg}` must be a real floating or integer tensor, got {value.dtype}.")
     return value
-
-
-def check_finite(name: str, arg: str, x: Tensor) -> None:
-    """Raise a ``ValueError`` if ``x`` holds NaN or inf (a host-device synchronisation)."""
-    if x.is_floating_point():
-        bad = int((~torch.isfinite(x)).sum())
-        if bad:
-            raise ValueError(f"{name}: `{arg}` must hold only finite values, got {bad} NaN or inf value(s).")
 
 
 def check_same_2d(name: str, a: object, b: object, args: tuple[str, str]) -> tuple[Tensor, Tensor]:

@@ -14,6 +14,8 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from calipers._checks import check_flag, check_same_device
+
 __all__: list[str] = []
 
 # Floor of the denominators of the percentage errors (MAPE, SMAPE, WMAPE), as in TorchMetrics.
@@ -22,8 +24,7 @@ MULTIOUTPUT_CHOICES = ("raw_values", "uniform_average", "variance_weighted")
 
 
 def _check_bool(name: str, arg: str, value: Any) -> None:
-    if not isinstance(value, bool):
-        raise TypeError(f"{name}: `{arg}` must be a bool, got {value!r}.")
+    check_flag(name, arg, value)
 
 
 def _check_int(name: str, arg: str, value: Any, minimum: int) -> None:
@@ -61,7 +62,7 @@ def _check_tensor(name: str, arg: str, value: Any) -> None:
 
 
 def _check_same_shape(name: str, preds: Any, target: Any, target_arg: str = "target") -> None:
-    """Both must be real tensors of the same shape."""
+    """Both must be real tensors of the same shape, on the same device."""
     _check_tensor(name, "preds", preds)
     _check_tensor(name, target_arg, target)
     if preds.shape != target.shape:
@@ -69,6 +70,7 @@ def _check_same_shape(name: str, preds: Any, target: Any, target_arg: str = "tar
             f"{name}: `{target_arg}` must have the same shape as `preds` {tuple(preds.shape)}, "
             f"got {tuple(target.shape)}."
         )
+    check_same_device(name, preds, target, ("preds", target_arg))
 
 
 def _check_one_or_two_dims(name: str, preds: Tensor) -> None:

@@ -4,7 +4,9 @@ With predictions and targets binarised by ``value >= threshold``:
 
 .. math:: \text{CSI} = \frac{\text{hits}}{\text{hits} + \text{misses} + \text{false alarms}}
 
-(0 when there is no event at all, as in TorchMetrics; NaN values are never events). The sufficient statistics
+(0 when there is no event at all, as in TorchMetrics). A NaN in ``preds`` or ``target`` raises ``ValueError`` naming
+the input (TorchMetrics silently counts a NaN as no event); ``+inf``/``-inf`` are an event and a non-event like any
+other value. The sufficient statistics
 are the three counts, summed over everything, or over every dimension but ``keep_sequence_dim``, which gives one
 value per index of that dimension.
 """
@@ -16,6 +18,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from calipers._checks import check_finite
 from calipers.functional.regression._error_common import _check_int, _check_real, _check_same_shape
 
 __all__ = ["critical_success_index"]
@@ -31,13 +34,15 @@ def _critical_success_index_arg_validation(name: str, threshold: Any, keep_seque
 def _critical_success_index_tensor_validation(
     name: str, preds: Any, target: Any, keep_sequence_dim: int | None
 ) -> None:
-    """Same shapes, and ``keep_sequence_dim`` (if any) a dimension of them."""
+    """Same shapes, ``keep_sequence_dim`` (if any) a dimension of them, and no NaN (one host sync per input)."""
     _check_same_shape(name, preds, target)
     if keep_sequence_dim is not None and keep_sequence_dim >= preds.ndim:
         raise ValueError(
             f"{name}: `keep_sequence_dim` must be smaller than the number of dimensions of `preds` ({preds.ndim}), "
             f"got {keep_sequence_dim!r}."
         )
+    check_finite(name, "preds", preds, allow_inf=True)
+    check_finite(name, "target", target, allow_inf=True)
 
 
 def _critical_success_index_format(preds: Tensor, target: Tensor, threshold: float) -> tuple[Tensor, Tensor]:
@@ -84,8 +89,8 @@ def critical_success_index(
     Raises:
         TypeError: if an input is not a real tensor, ``threshold`` is not a real number or ``keep_sequence_dim``
             not an int.
-        ValueError: if the shapes differ, ``threshold`` is NaN, or ``keep_sequence_dim`` is negative or not a
-            dimension of the inputs.
+        ValueError: if the shapes differ, ``threshold`` is NaN, ``keep_sequence_dim`` is negative or not a
+            dimension of the inputs, or an input holds NaN.
 
     Example:
         >>> import torch
