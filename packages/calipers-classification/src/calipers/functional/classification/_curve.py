@@ -32,7 +32,7 @@ Inputs that are not ordinary (the policy every curve metric follows, tested in e
 
 * NaN in ``preds``: a ``ValueError`` naming ``preds`` under ``validate_args=True`` (one pass and one host sync per
   update); with ``validate_args=False`` it is not checked: a NaN score sorts above every number in the exact curves
-  and counts in no bin of the binned ones.
+  and counts as below every threshold in the binned ones.
 * ``+inf``/``-inf`` in ``preds``: extreme scores, ranked as such. In a multiclass softmax a ``+inf`` logit takes the
   whole probability of its row (shared between the row's ``+inf`` entries), ``-inf`` none (see
   :func:`~calipers.functional.classification._probabilities.finite_logits`).

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from torch import Tensor
 
+from calipers._checks import check_float
 from calipers.functional.classification._curve import Thresholds
 from calipers.functional.classification._curve_scores import auroc_compute
 from calipers.functional.classification._curve_tasks import (
@@ -29,12 +30,7 @@ __all__ = ["auroc", "binary_auroc", "multiclass_auroc", "multilabel_auroc"]
 
 def check_max_fpr(name: str, max_fpr: Any) -> None:
     """``max_fpr`` is ``None`` or a float in (0, 1]."""
-    if max_fpr is None:
-        return
-    if isinstance(max_fpr, bool) or not isinstance(max_fpr, (int, float)):
-        raise TypeError(f"{name}: `max_fpr` must be None or a float in (0, 1], got {max_fpr!r}.")
-    if not 0 < max_fpr <= 1:
-        raise ValueError(f"{name}: `max_fpr` must be None or a float in (0, 1], got {max_fpr!r}.")
+    check_float(name, "max_fpr", max_fpr, 0, 1, low_open=True, optional=True)
 
 
 def binary_auroc(
