@@ -62,20 +62,36 @@ def _metric(library: str, name: str, **kwargs: Any) -> Any:
     return getattr(tm, name)(**kwargs)
 
 
-def _stream(metric: Any, preds: Any, target: Any, indexes: Any) -> Callable[[], Callable[[], object]]:
+def _stream(
+    metric: Any, preds: Any, target: Any, indexes: Any, threads: int | None = None
+) -> Callable[[], Callable[[], object]]:
+    """Reset, then time the updates and the compute; with ``threads``, torch's intra-op threads for the run."""
+    import torch
+
     batches = list(zip(preds.chunk(UPDATES), target.chunk(UPDATES), indexes.chunk(UPDATES)))
 
     def prepare() -> Callable[[], object]:
         metric.reset()
 
         def run() -> object:
-            for p, t, i in batches:
-                metric.update(p, t, i)
-            return metric.compute()
+            saved = torch.get_num_threads()
+            if threads is not None:
+                torch.set_num_threads(threads)
+            try:
+                for p, t, i in batches:
+                    metric.update(p, t, i)
+                return metric.compute()
+            finally:
+                torch.set_num_threads(saved)
 
         return run
 
     return prepare
+
+
+# On a shared, oversubscribed machine torch's parallel kernels wait for descheduled threads: the "1 thread" rows
+# run both libraries with one intra-op thread, which shows how much of a ratio is that contention.
+_THREADS: dict[str, int | None] = {"": None, "1 thread": 1}
 
 
 def _ratio_check(bench: Bench, row: str, target: float) -> None:
@@ -95,11 +111,12 @@ def _ratio_check(bench: Bench, row: str, target: float) -> None:
 )
 def ndcg(bench: Bench) -> None:
     preds, grades, _, indexes = _rows()
-    for library in bench.libraries:
-        if bench.available(library):
-            metric = _metric(library, "RetrievalNormalizedDCG", top_k=TOP_K)
-            bench.add(library, _stream(metric, preds, grades, indexes), op=_OP)
-    _ratio_check(bench, "", 0.1)
+    for row, threads in _THREADS.items():
+        for library in bench.libraries:
+            if bench.available(library):
+                metric = _metric(library, "RetrievalNormalizedDCG", top_k=TOP_K)
+                bench.add(library, _stream(metric, preds, grades, indexes, threads), row=row, op=_OP)
+        _ratio_check(bench, row, 0.1)
 
 
 @workload(
@@ -113,11 +130,13 @@ def ndcg(bench: Bench) -> None:
 )
 def map_mrr(bench: Bench) -> None:
     preds, _, relevant, indexes = _rows()
-    for row, name in (("map", "RetrievalMAP"), ("mrr", "RetrievalMRR")):
-        for library in bench.libraries:
-            if bench.available(library):
-                bench.add(library, _stream(_metric(library, name), preds, relevant, indexes), row=row, op=_OP)
-        _ratio_check(bench, row, 0.2)
+    for suffix, threads in _THREADS.items():
+        for row, name in ((f"map {suffix}".strip(), "RetrievalMAP"), (f"mrr {suffix}".strip(), "RetrievalMRR")):
+            for library in bench.libraries:
+                if bench.available(library):
+                    stream = _stream(_metric(library, name), preds, relevant, indexes, threads)
+                    bench.add(library, stream, row=row, op=_OP)
+            _ratio_check(bench, row, 0.2)
 
 
 def _collection() -> Any:
@@ -163,12 +182,14 @@ def _pytrec_case(preds: Any, relevant: Any, indexes: Any) -> Callable[[], Callab
 )
 def collection(bench: Bench) -> None:
     preds, _, relevant, indexes = _rows()
-    bench.add(CALIPERS, _stream(_collection(), preds, relevant, indexes), row="collection", op=_OP)
-    ndcg_alone = _metric(CALIPERS, "RetrievalNormalizedDCG", top_k=TOP_K)
-    bench.add(CALIPERS, _stream(ndcg_alone, preds, relevant, indexes), row="ndcg@10 alone", op=_OP)
-    both, alone = bench.median(CALIPERS, "collection"), bench.median(CALIPERS, "ndcg@10 alone")
-    if both and alone:
-        bench.check("collection / nDCG@10 alone", both / alone, 1.5, row="collection")
+    for suffix, threads in _THREADS.items():
+        both_row, alone_row = f"collection {suffix}".strip(), f"ndcg@10 alone {suffix}".strip()
+        bench.add(CALIPERS, _stream(_collection(), preds, relevant, indexes, threads), row=both_row, op=_OP)
+        ndcg_alone = _metric(CALIPERS, "RetrievalNormalizedDCG", top_k=TOP_K)
+        bench.add(CALIPERS, _stream(ndcg_alone, preds, relevant, indexes, threads), row=alone_row, op=_OP)
+        both, alone = bench.median(CALIPERS, both_row), bench.median(CALIPERS, alone_row)
+        if both and alone:
+            bench.check("collection / nDCG@10 alone", both / alone, 1.5, row=both_row)
     prepare = _pytrec_case(preds, relevant, indexes)
     if prepare is None:
         bench.detail("pytrec_eval is not installed", row="collection")
@@ -182,8 +203,11 @@ def collection(bench: Bench) -> None:
             samples.append(time.perf_counter() - start)
     trec = statistics.median(samples)
     bench.detail(f"pytrec_eval (same measures, dicts built outside the timing): {trec:.2f} s", row="collection")
-    if both:
-        bench.check("collection / pytrec_eval", both / trec, 0.5, row="collection")
+    for suffix in _THREADS:
+        row = f"collection {suffix}".strip()
+        both = bench.median(CALIPERS, row)
+        if both:
+            bench.check("collection / pytrec_eval", both / trec, 0.5, row=row)
 
 
 # ---------------------------------------------------------------------------------------------------- 2 gloo ranks
