@@ -71,7 +71,7 @@ class EditDistance(Metric):
         distances = _edit_distance_update(preds, target, self.substitution_cost)
         if self.reduction in ("none", None):
             if distances.numel():
-                self.distances.append(distances)
+                self.distances.append(distances.to(self.device))
         else:
             self.total += distances.sum()
             self.count += distances.numel()

@@ -81,7 +81,7 @@ class ExtendedEditDistance(Metric):
         self.total += scores.sum().to(self.total.dtype)
         self.count += scores.numel()
         if self.return_sentence_level_score and scores.numel():
-            self.sentence_eed.append(scores.to(self.total.dtype))
+            self.sentence_eed.append(scores.to(self.total.device, self.total.dtype))
 
     def compute(self) -> Tensor | tuple[Tensor, Tensor]:
         """The mean sentence score (and every sentence score)."""
