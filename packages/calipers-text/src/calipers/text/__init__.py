@@ -11,6 +11,7 @@ from calipers.text.perplexity import Perplexity
 from calipers.text.rouge import ROUGEScore
 from calipers.text.sacre_bleu import SacreBLEUScore
 from calipers.text.squad import SQuAD
+from calipers.text.ter import TranslationEditRate
 from calipers.text.word_alignment import MatchErrorRate, WordInfoLost, WordInfoPreserved
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "ROUGEScore",
     "SQuAD",
     "SacreBLEUScore",
+    "TranslationEditRate",
     "WordErrorRate",
     "WordInfoLost",
     "WordInfoPreserved",

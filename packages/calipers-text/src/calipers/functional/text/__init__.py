@@ -11,6 +11,7 @@ from calipers.functional.text.perplexity import perplexity
 from calipers.functional.text.rouge import rouge_score
 from calipers.functional.text.sacre_bleu import sacre_bleu_score
 from calipers.functional.text.squad import squad
+from calipers.functional.text.ter import translation_edit_rate
 from calipers.functional.text.word_alignment import (
     match_error_rate,
     word_information_lost,
@@ -28,6 +29,7 @@ __all__ = [
     "rouge_score",
     "sacre_bleu_score",
     "squad",
+    "translation_edit_rate",
     "word_error_rate",
     "word_information_lost",
     "word_information_preserved",
