@@ -19,7 +19,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from calipers._state import fold_states
+from calipers._forward import fold_batch
 from calipers._wrapping import squeeze_scalars as _squeeze_scalars
 from calipers.compositional import CompositionalMetric
 from calipers.exceptions import MetricStateError
@@ -150,30 +150,14 @@ def detach(leader: Metric, followers: Sequence[Metric]) -> None:
 
 
 def _fold(metric: Metric, batch: dict[str, Any]) -> None:
-    """Fold the batch states into the accumulated ones, as ``Metric.forward`` does (sums in place, lists extended).
+    """Fold the batch states into the accumulated ones with :func:`calipers._forward.fold_batch` (``forward``'s fold).
 
-    Out-of-place folds run first, so that one that raises leaves the accumulated states intact. The accumulated
-    tensors are private to the group (``compute`` never returns a state itself), so in-place folding is safe; the
-    batch states are detached (a batch value may carry gradients, the states never do).
+    The accumulated tensors are private to the group (``compute`` never returns a state itself), so in-place folding
+    is safe.
     """
     d = metric.__dict__
     count = d["_update_count"]
-    folded: dict[str, Any] = {}
-    in_place: list[tuple[Any, Any]] = []
-    for name, reduction in d["_reductions"].items():
-        glob, new = d[name], batch[name]
-        summed = reduction == "sum" and isinstance(glob, Tensor) and glob.dtype == new.dtype
-        if (summed and glob.shape == new.shape) or (reduction == "cat" and isinstance(glob, list)):
-            in_place.append((glob, new))
-        else:
-            new = new.detach() if isinstance(new, Tensor) else [t.detach() for t in new]
-            folded[name] = fold_states(glob, new, reduction, (float(count), 1.0))
-    for glob, new in in_place:
-        if isinstance(glob, Tensor):
-            glob.add_(new.detach())
-        else:
-            glob.extend(t.detach() for t in new)
-    d.update(folded)
+    d.update(fold_batch(metric, d, batch, count))
     d["_update_count"] = count + 1
     d["_computed"] = None
 

@@ -34,7 +34,14 @@ from calipers.exceptions import MetricStateError
 if TYPE_CHECKING:
     from calipers.metric import Metric
 
-__all__ = ["batch_value", "forward", "forward_additive", "forward_full_state_update", "forward_reduce_state_update"]
+__all__ = [
+    "batch_value",
+    "fold_batch",
+    "forward",
+    "forward_additive",
+    "forward_full_state_update",
+    "forward_reduce_state_update",
+]
 
 _RAW: dict[type, tuple[Any, Any]] = {}
 _ADDITIVE: dict[type, tuple[Any, Any] | None] = {}
@@ -194,44 +201,56 @@ def forward_reduce_state_update(metric: Metric, args: tuple[Any, ...], kwargs: d
         d.update(saved)
         d["_update_count"] = count
         raise
-    # Fold. Out-of-place folds (which may raise, e.g. on a shape mismatch) run first; the in-place ones, which
-    # cannot fail, run only once all of those succeeded, so a failing fold leaves the accumulated state intact.
-    # Batch states are detached: the batch value may carry gradients, the accumulated state never keeps a graph.
-    folded: dict[str, Any] = {}
-    in_place: list[str] = []
     try:
-        for name, reduction in metric._reductions.items():
-            batch, glob = d[name], saved[name]
-            if reduction == "cat" or (
-                reduction == "sum"
-                and isinstance(glob, Tensor)
-                and glob.dtype == batch.dtype
-                and glob.shape == batch.shape
-            ):
-                in_place.append(name)
-            else:
-                folded[name] = fold_states(glob, batch.detach(), reduction, (float(count), 1.0))
+        folded = fold_batch(metric, saved, {name: d[name] for name in metric._reductions}, count)
     except BaseException:
         d.update(saved)
         d["_update_count"] = count
         raise
+    d.update(folded)
+    d["_update_count"] = count + 1
+    return value
+
+
+def fold_batch(metric: Metric, accumulated: dict[str, Any], batch: dict[str, Any], count: int) -> dict[str, Any]:
+    """The accumulated states with one batch's states folded in: the one fold of ``forward`` and of compute groups.
+
+    Out-of-place folds (which may raise, e.g. on a shape mismatch) run first; the in-place ones (sums of equal shape
+    and dtype added with one ``_foreach_add_``, lists extended), which cannot fail, run only once all of those
+    succeeded, so a failing fold leaves the accumulated states intact. Batch states are detached: a batch value may
+    carry gradients, the accumulated states never keep a graph. ``count`` is the number of batches folded before.
+    Returns the new state objects by name (the in-place ones are the accumulated objects themselves).
+    """
+    folded: dict[str, Any] = {}
     sums: list[Tensor] = []
     addends: list[Tensor] = []
-    for name in in_place:
-        batch, glob = d[name], saved[name]
-        if isinstance(glob, list):
-            glob.extend(v.detach().to("cpu") if metric.compute_on_cpu else v.detach() for v in batch)
-        else:
+    lists: list[tuple[list[Any], Any]] = []
+    for name, reduction in metric._reductions.items():
+        glob, new = accumulated[name], batch[name]
+        if reduction == "cat" and isinstance(glob, list):
+            lists.append((glob, new))
+            folded[name] = glob
+        elif (
+            reduction == "sum"
+            and isinstance(glob, Tensor)
+            and isinstance(new, Tensor)
+            and glob.dtype == new.dtype
+            and glob.shape == new.shape
+        ):
             sums.append(glob)
-            addends.append(batch.detach() if batch.requires_grad else batch)
-        folded[name] = glob
+            addends.append(new.detach() if new.requires_grad else new)
+            folded[name] = glob
+        else:
+            new = new.detach() if isinstance(new, Tensor) else [t.detach() for t in new]
+            folded[name] = fold_states(glob, new, reduction, (float(count), 1.0))
     if len(sums) > 1:
         torch._foreach_add_(sums, addends)  # one dispatch for every sum state
     elif sums:
         sums[0].add_(addends[0])
-    d.update(folded)
-    d["_update_count"] = count + 1
-    return value
+    on_cpu = metric.compute_on_cpu
+    for glob, new in lists:
+        glob.extend(v.detach().to("cpu") if on_cpu else v.detach() for v in new)
+    return folded
 
 
 def forward_full_state_update(metric: Metric, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:

@@ -27,6 +27,7 @@ from calipers.classification import (
     MulticlassPrecision,
     MulticlassRecall,
     MulticlassSpecificity,
+    MulticlassStatScores,
     MultilabelAccuracy,
     MultilabelStatScores,
     Precision,
@@ -263,3 +264,135 @@ def test_plot_through_the_base_class():
     assert ax.get_xlabel() == "Predicted class"
     plt.close(fig)
     plt.close(fig2)
+
+
+# ---------------------------------------------------------------------------------- issue 11: float targets, empty, NaN
+_FAMILY = [
+    (BinaryAccuracy, {}, lambda n: (torch.rand(n), torch.randint(0, 2, (n,)))),
+    (BinaryF1Score, {}, lambda n: (torch.rand(n), torch.randint(0, 2, (n,)))),
+    (BinaryStatScores, {"multidim_average": "samplewise"}, lambda n: (torch.rand(n, 3), torch.randint(0, 2, (n, 3)))),
+    (BinaryAccuracy, {"ignore_index": -1}, lambda n: (torch.rand(n), torch.randint(0, 2, (n,)))),
+    (MulticlassAccuracy, {"num_classes": 4}, lambda n: (torch.randn(n, 4), torch.randint(0, 4, (n,)))),
+    (MulticlassF1Score, {"num_classes": 40}, lambda n: (torch.randn(n, 40), torch.randint(0, 40, (n,)))),
+    (MulticlassPrecision, {"num_classes": 4, "top_k": 2}, lambda n: (torch.randn(n, 4), torch.randint(0, 4, (n,)))),
+    (MulticlassRecall, {"num_classes": 4, "ignore_index": 0}, lambda n: (torch.randn(n, 4), torch.randint(0, 4, (n,)))),
+    (
+        MulticlassStatScores,
+        {"num_classes": 3, "multidim_average": "samplewise"},
+        lambda n: (torch.randn(n, 3, 2), torch.randint(0, 3, (n, 2))),
+    ),
+    (MultilabelAccuracy, {"num_labels": 3}, lambda n: (torch.rand(n, 3), torch.randint(0, 2, (n, 3)))),
+    (
+        MultilabelStatScores,
+        {"num_labels": 3, "multidim_average": "samplewise"},
+        lambda n: (torch.rand(n, 3, 2), torch.randint(0, 2, (n, 3, 2))),
+    ),
+]
+_IDS = [f"{cls.__name__}-{'-'.join(map(str, kw.values()))}" for cls, kw, _ in _FAMILY]
+
+
+@pytest.mark.parametrize(("cls", "kwargs", "make"), _FAMILY, ids=_IDS)
+def test_empty_batch_is_a_no_op_update(cls, kwargs, make):
+    metric = cls(**kwargs)
+    metric.update(*make(5))
+    before = metric.compute()
+    states = {name: getattr(metric, name) for name in ("tp", "fp", "tn", "fn")}
+    states = {k: [t.clone() for t in v] if isinstance(v, list) else v.clone() for k, v in states.items()}
+    metric.update(*make(0))
+    metric(*make(0))
+    for name, value in states.items():
+        now = getattr(metric, name)
+        if isinstance(value, list):  # samplewise: an empty batch appends no sample
+            assert torch.cat(now).shape[0] == torch.cat(value).shape[0]
+        else:
+            assert torch.equal(now, value), name
+    torch.testing.assert_close(metric.compute(), before)
+
+
+@pytest.mark.parametrize(("cls", "kwargs", "make"), _FAMILY, ids=_IDS)
+def test_float_targets_holding_labels_count_as_labels(cls, kwargs, make):
+    preds, target = make(9)
+    as_int, as_float = cls(**kwargs), cls(**kwargs)
+    as_int.update(preds, target)
+    as_float.update(preds, target.float())
+    torch.testing.assert_close(as_float.compute(), as_int.compute())
+    bad = target.double()
+    bad.view(-1)[0] = 0.3
+    with pytest.raises(ValueError, match=r"`target` values must be whole numbers in \[0, \d+\].*, got 0\.3"):
+        as_float.update(preds, bad)
+
+
+@pytest.mark.parametrize(("cls", "kwargs", "make"), _FAMILY, ids=_IDS)
+def test_nan_preds_raise_under_validation(cls, kwargs, make):
+    preds, target = make(6)
+    preds.view(-1)[3] = float("nan")
+    metric = cls(**kwargs)
+    with pytest.raises(ValueError, match=rf"{cls.__name__}: `preds` must hold only non-NaN values, got 1 NaN"):
+        metric.update(preds, target)
+    assert metric.update_count == 0
+    unchecked = cls(**kwargs, validate_args=False)  # documented: no check, a NaN is a negative / the row's largest
+    unchecked.update(preds, target)
+    assert unchecked.update_count == 1
+
+
+def test_nan_preds_in_the_functionals_and_the_key_argmax():
+    with pytest.raises(ValueError, match="binary_accuracy: `preds` must hold only non-NaN"):
+        binary_accuracy(torch.tensor([0.2, float("nan")]), torch.tensor([0, 1]))
+    assert binary_accuracy(torch.tensor([0.9, float("nan")]), torch.tensor([1, 0]), validate_args=False).item() == 1.0
+    with pytest.raises(ValueError, match="multilabel_accuracy: `preds` must hold"):
+        multilabel_accuracy(torch.tensor([[0.2, float("nan")]]), torch.tensor([[0, 1]]), num_labels=2)
+    big = torch.randn(300, 50, generator=_gen)  # large enough for the integer-key argmax: NaN seen in the maxima
+    target = torch.randint(0, 50, (300,), generator=_gen)
+    multiclass_accuracy(big, target, 50)
+    big[123, 7] = float("nan")
+    with pytest.raises(ValueError, match="multiclass_accuracy: `preds` must hold only non-NaN values, got 1 NaN"):
+        multiclass_accuracy(big, target, 50)
+    with pytest.raises(ValueError, match="multiclass_accuracy: `preds` must hold"):
+        multiclass_accuracy(big, target, 50, top_k=3)
+    inf = torch.tensor([[float("inf"), 0.0], [float("-inf"), 0.0]])  # inf and -inf sum to NaN: not a NaN input
+    assert multiclass_accuracy(inf, torch.tensor([0, 1]), 2).item() == 1.0
+
+
+def test_binary_target_transformer_with_binary_accuracy():
+    from calipers.wrappers import BinaryTargetTransformer
+
+    metric = BinaryTargetTransformer(BinaryAccuracy())
+    metric.update(torch.tensor([0.2, 0.8, 0.9, 0.1]), torch.tensor([0, 3, 1, 2]))
+    assert metric.compute().item() == 0.75
+
+
+def test_inputs_on_another_device_raise_before_any_state_changes():
+    for metric, (preds, target) in [
+        (BinaryAccuracy(), (torch.rand(4), torch.randint(0, 2, (4,)))),
+        (MulticlassAccuracy(4), (torch.randn(4, 4), torch.randint(0, 4, (4,)))),
+        (MultilabelAccuracy(3), (torch.rand(4, 3), torch.randint(0, 2, (4, 3)))),
+    ]:
+        name = type(metric).__name__
+        metric.update(preds, target)
+        tp = metric.tp.clone()
+        with pytest.raises(
+            ValueError, match=rf"{name}: `preds` must be on the metric's device cpu, got a tensor on meta"
+        ):
+            metric.update(preds.to("meta"), target)
+        with pytest.raises(ValueError, match=rf"{name}: `target` must be on the metric's device cpu, got .* on meta"):
+            metric(preds, target.to("meta"))
+        assert torch.equal(metric.tp, tp) and metric.update_count == 1
+
+
+def test_compute_group_followers_keep_sharing_the_leaders_states():
+    collection = MetricCollection(
+        {"acc": MulticlassAccuracy(4), "f1": MulticlassF1Score(4), "prec": MulticlassPrecision(4, average="micro")}
+    )
+    members = list(collection.values())
+    for step in range(3):
+        batch = (torch.randn(6, 4, generator=_gen), torch.randint(0, 4, (6,), generator=_gen))
+        if step == 1:
+            collection(*batch)
+        else:
+            collection.update(*batch)
+        collection.compute()
+        for name in ("tp", "fp", "tn", "fn"):
+            leader = getattr(members[0], name)
+            assert all(getattr(m, name) is leader for m in members[1:]), (step, name)
+    collection.reset()
+    assert all(m.tp is members[0].tp for m in members[1:])

@@ -57,6 +57,8 @@ class StatScoresState(Metric):
         """
         device = self.__dict__["_device"]
         cpu = device.type == "cpu"
+        if cpu and getattr(preds, "is_cpu", True) and getattr(target, "is_cpu", True):  # the common case
+            return
         for arg, value in (("preds", preds), ("target", target)):
             if isinstance(value, Tensor) and (value.is_cpu != cpu or (not cpu and value.device != device)):
                 check_device(type(self).__name__, arg, value, device)
@@ -71,27 +73,36 @@ class StatScoresState(Metric):
             else:
                 self.add_state(name, torch.zeros(size, dtype=torch.long), dist_reduce_fx="sum")
 
-    def _stat_buffer(self) -> Tensor:
-        """The ``(4, size)`` tensor whose rows are the four global states, made so if they are not.
-
-        The four states are kept as the rows of one buffer, so a batch costs one in-place add. Whenever they are not
-        the rows of the cached buffer (after ``reset``, ``load_state_dict``, a device move, a merge...), they are
-        stacked into a new one; the state tensors stay ordinary tensors for everything else.
-        """
+    def _cached_buffer(self) -> Tensor | None:
+        """The ``(4, size)`` buffer whose rows are the four global states, or ``None`` if they are not its rows."""
         d = self.__dict__
-        tp, fp, tn, fn = d["tp"], d["fp"], d["tn"], d["fn"]
         cache = d["_stat_buffer_cache"]
         if (
             cache is not None
-            and cache[1] is tp
-            and cache[2] is fp
-            and cache[3] is tn
-            and cache[4] is fn
-            and tp.data_ptr() == cache[0].data_ptr()  # pickling copies the rows apart from the buffer
+            and cache[1] is d["tp"]
+            and cache[2] is d["fp"]
+            and cache[3] is d["tn"]
+            and cache[4] is d["fn"]
+            and cache[1].data_ptr() == cache[0].data_ptr()  # pickling copies the rows apart from the buffer
         ):
             buffer: Tensor = cache[0]
             return buffer
-        buf = torch.stack([tp, fp, tn, fn])
+        return None
+
+    def _stat_buffer(self) -> Tensor:
+        """The ``(4, size)`` buffer of the four global states, made so if they are not (``update`` only).
+
+        The four states are kept as the rows of one buffer, so a batch costs one in-place add. Whenever they are not
+        the rows of the cached buffer (after ``reset``, ``load_state_dict``, a device move, a merge...), they are
+        stacked into a new one and rebound to its rows; the state tensors stay ordinary tensors for everything else.
+        Only ``update`` rebinds: ``compute`` reads the states as they are (:meth:`_final_counts`), so a compute-group
+        follower, which holds its leader's state tensors, keeps sharing them.
+        """
+        buffer = self._cached_buffer()
+        if buffer is not None:
+            return buffer
+        d = self.__dict__
+        buf = torch.stack([d["tp"], d["fp"], d["tn"], d["fn"]])
         rows = buf.unbind(0)
         d["tp"], d["fp"], d["tn"], d["fn"] = rows
         d["_stat_buffer_cache"] = (buf, *rows)
@@ -141,10 +152,14 @@ class StatScoresState(Metric):
     def _final_counts(self) -> Tensor:
         """The stacked counts ``[tp, fp, tn, fn]``: ``(4,)`` binary, ``(4, C)``, or ``(4, N, ...)`` samplewise.
 
-        Global counts are the state buffer itself (no copy): callers must not write to it.
+        Global counts are the state buffer itself when the states are its rows (no copy: callers must not write to
+        it), else a stack of the states; the states are never rebound here.
         """
         if not self._samplewise:
-            buf = self._stat_buffer()
+            buf = self._cached_buffer()
+            if buf is None:
+                d = self.__dict__
+                buf = torch.stack([d["tp"], d["fp"], d["tn"], d["fn"]])
             return buf.reshape(4) if self._size == (1,) else buf
         return torch.stack(self._final_state())
 
@@ -152,11 +167,9 @@ class StatScoresState(Metric):
         """The four states (0-d for binary), per-sample lists concatenated (``(0, ...)`` before any update)."""
         d = self.__dict__
         if not self._samplewise:
-            buf = self._stat_buffer()
+            tp, fp, tn, fn = d["tp"], d["fp"], d["tn"], d["fn"]
             if self._size == (1,):  # binary: 0-d counts
-                tp, fp, tn, fn = buf.reshape(4).unbind(0)
-                return tp, fp, tn, fn
-            _, tp, fp, tn, fn = d["_stat_buffer_cache"]  # the rows themselves
+                return tp.reshape(()), fp.reshape(()), tn.reshape(()), fn.reshape(())
             return tp, fp, tn, fn
         out = []
         for name in _STATS:

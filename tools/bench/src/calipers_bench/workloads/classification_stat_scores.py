@@ -177,3 +177,116 @@ def mc_f1_macro(bench: Bench) -> None:
 )
 def classification_import(bench: Bench) -> None:
     measure_imports(bench, _IMPORTS, IMPORT_TARGET_S)
+
+
+# ---------------------------------------------------------------------------------------------- counting strategies
+PATH_SHAPES = ((32, 10), (1000, 10), (10_000, 10), (10_000, 100))
+PATH_CALLS = {32: 1000, 1000: 100, 10_000: 10}
+
+
+def _dropped_strategies(num_classes: int) -> dict[str, Callable[[Any, Any], object]]:
+    """The strategies stat scores used to choose among, kept here only to show why they were dropped (issue 12)."""
+    import torch
+
+    from calipers.functional.classification import _stat_scores
+
+    c = num_classes
+
+    def confusion_diagonal(p: Any, t: Any) -> object:  # confusion matrix, then its diagonal and sums
+        cm = torch.bincount(p + c * t, minlength=c * c).reshape(c, c)
+        tp, support, predicted = cm.diagonal(), cm.sum(1), cm.sum(0)
+        return torch.stack([tp, predicted - tp, t.numel() - support - predicted + tp, support - tp])
+
+    def confusion_times_table(p: Any, t: Any) -> object:  # confusion matrix times the per-code table
+        table = _stat_scores._small_table(c).reshape(c * c, -1)
+        return torch.bincount(p + c * t, minlength=c * c) @ table
+
+    out = {"confusion-diagonal": confusion_diagonal}
+    if c <= _stat_scores.TABLE_MAX_CLASSES:
+        out["confusion-x-table"] = confusion_times_table
+    return out
+
+
+@workload(
+    "classification.stat_scores_paths",
+    domain="classification",
+    description="Multiclass stat-scores counting strategies (labels in, validation off) and argmax variants on "
+    f"{', '.join(f'{n}x{c}' for n, c in PATH_SHAPES)} scores; the torchmetrics column is its own counting "
+    "(`_multiclass_stat_scores_update`) or `torch.argmax` on the same input",
+    peers=("torchmetrics",),
+    repeat=5,
+    warmup=1,
+)
+def stat_scores_paths(bench: Bench) -> None:
+    import torch
+
+    from calipers.functional.classification import _inputs, _stat_scores
+
+    for n, c in PATH_SHAPES:
+        g = torch.Generator().manual_seed(n + c)
+        preds, target = torch.randn(n, c, generator=g), torch.randint(0, c, (n,), generator=g)
+        labels = preds.argmax(1)
+        p2, t2 = labels.reshape(1, -1), target.reshape(1, -1)
+        calls = PATH_CALLS[n]
+        strategies: dict[str, Callable[[Any, Any], object]] = {
+            "general": lambda p, t, c=c: _stat_scores._multiclass_stat_scores_update(
+                p.reshape(1, -1), t.reshape(1, -1), c, "global", None
+            ),
+        }
+        if c <= _stat_scores.TABLE_MAX_CLASSES:
+            strategies["table"] = lambda p, t, c=c: _stat_scores._table_counts(p, t, c)
+        strategies.update(_dropped_strategies(c))
+        for label, fn in strategies.items():
+            bench.add(
+                CALIPERS, _repeat(fn, labels, target, calls), row=f"count/{label}/{n}x{c}", op="call", calls=calls
+            )
+            if bench.available("torchmetrics"):
+                from torchmetrics.functional.classification.stat_scores import _multiclass_stat_scores_update
+
+                tm = lambda p, t, c=c: _multiclass_stat_scores_update(p, t, c)  # noqa: E731
+                bench.add(
+                    "torchmetrics", _repeat(tm, p2, t2, calls), row=f"count/{label}/{n}x{c}", op="call", calls=calls
+                )
+        variants: dict[str, Callable[[Any], object]] = {
+            "argmax": lambda x: x.argmax(1),
+            "max-indices": lambda x: x.max(1).indices,
+            "key": lambda x: _inputs.argmax_classes(x) if _inputs.key_argmax_applies(x) else None,
+        }
+        for label, fn in variants.items():
+            if label == "key" and not _inputs.key_argmax_applies(preds):
+                continue
+            bench.add(CALIPERS, _repeat(fn, preds, None, calls), row=f"argmax/{label}/{n}x{c}", op="call", calls=calls)
+            bench.add(
+                "torchmetrics", _repeat(lambda x: x.argmax(1), preds, None, calls), row=f"argmax/{label}/{n}x{c}",
+                op="call", calls=calls,
+            )  # fmt: skip
+        index = torch.randint(0, 3 * c + 1, (3 * n,), generator=g)
+        bench.add(CALIPERS, _repeat(lambda i, c=c: _inputs.count_bins(i, 3 * c), index, None, calls),
+                  row=f"bins/bincount/{n}x{c}", op="call", calls=calls)  # fmt: skip
+        scatter = lambda i, c=c: torch.zeros(3 * c + 1, dtype=torch.long).scatter_add_(0, i, torch.ones_like(i))  # noqa: E731
+        bench.add(CALIPERS, _repeat(scatter, index, None, calls), row=f"bins/scatter/{n}x{c}", op="call", calls=calls)
+    # The NaN check of validate_args=True (issue 11 item 9): MulticlassAccuracy(10) updates of 32 x 10 with and
+    # without validation, and the same with the NaN search switched off (what validation cost before it).
+    from calipers.classification import MulticlassAccuracy
+
+    g = torch.Generator().manual_seed(0)
+    preds, target = torch.randn(32, 10, generator=g), torch.randint(0, 10, (32,), generator=g)
+    for label, validate in (("validated", True), ("unvalidated", False)):
+        metric = MulticlassAccuracy(10, validate_args=validate)
+        bench.add(CALIPERS, _repeat(lambda p, t, m=metric: m.update(p, t), preds, target, CALLS),
+                  row=f"update/{label}/32x10", op="call", calls=CALLS)  # fmt: skip
+    bench.add(CALIPERS, _repeat(lambda p: _inputs.check_no_nan("m", "preds", p), preds, None, CALLS),
+              row="update/nan-check-alone/32x10", op="call", calls=CALLS)  # fmt: skip
+
+
+def _repeat(fn: Callable[..., object], a: Any, b: Any, calls: int) -> Callable[[], Callable[[], object]]:
+    def prepare() -> Callable[[], object]:
+        args = (a,) if b is None else (a, b)
+
+        def run() -> None:
+            for _ in range(calls):
+                fn(*args)
+
+        return run
+
+    return prepare

@@ -315,14 +315,21 @@ def check_multilabel_tensors(
 
 
 # ---------------------------------------------------------------------------------------------- formatting
-def binary_probability_mask(preds: Tensor, threshold: float) -> Tensor:
+def binary_probability_mask(preds: Tensor, threshold: float, nan_name: str | None = None) -> Tensor:
     """Positive predictions of float scores, applying the logits rule (see the module docstring); no host sync.
 
-    ``sigmoid(x) > t`` is evaluated as ``x > logit(t)``, which needs no sigmoid over the whole tensor.
+    ``sigmoid(x) > t`` is evaluated as ``x > logit(t)``, which needs no sigmoid over the whole tensor. The rule reads
+    the extrema of ``preds`` (one ``aminmax``, NaN if any value is); with ``nan_name`` (the caller validates) a NaN
+    raises ``ValueError`` naming ``preds``, for one host synchronisation and no extra pass.
     """
     if not preds.is_floating_point():
         return preds.bool()
-    logits = ((preds < 0) | (preds > 1)).any()
+    if preds.numel() == 0:
+        return torch.zeros(preds.shape, dtype=torch.bool, device=preds.device)
+    low, high = preds.aminmax()
+    if nan_name is not None and math.isnan(low.item()):
+        check_finite(nan_name, "preds", preds, allow_inf=True)
+    logits = torch.logical_or(low < 0, high > 1)
     if threshold <= 0.0:
         logit_threshold = -math.inf
     elif threshold >= 1.0:
@@ -333,15 +340,20 @@ def binary_probability_mask(preds: Tensor, threshold: float) -> Tensor:
 
 
 def binary_format(
-    preds: Tensor, target: Tensor, threshold: float, ignore_index: int | None, samplewise: bool
+    preds: Tensor,
+    target: Tensor,
+    threshold: float,
+    ignore_index: int | None,
+    samplewise: bool,
+    nan_name: str | None = None,
 ) -> tuple[Tensor, Tensor, Tensor | None]:
     """Binary inputs as ``(pred_labels, target, valid)``, each ``(N, M)`` (``(1, numel)`` when not samplewise).
 
     ``pred_labels`` and ``target`` are 0/1 int64; ``valid`` is ``None`` without ``ignore_index``, else the boolean mask
     of the positions to count.
     """
-    p = binary_probability_mask(preds, threshold)
-    shape = (preds.shape[0], -1) if samplewise else (1, -1)
+    p = binary_probability_mask(preds, threshold, nan_name)
+    shape = (preds.shape[0], math.prod(preds.shape[1:])) if samplewise else (1, -1)  # (0, M) when empty too
     p = p.reshape(shape).long()
     t = target.reshape(shape)
     valid = None if ignore_index is None else t != ignore_index
@@ -349,17 +361,24 @@ def binary_format(
 
 
 def multilabel_format(
-    preds: Tensor, target: Tensor, num_labels: int, threshold: float, ignore_index: int | None, samplewise: bool
+    preds: Tensor,
+    target: Tensor,
+    num_labels: int,
+    threshold: float,
+    ignore_index: int | None,
+    samplewise: bool,
+    nan_name: str | None = None,
 ) -> tuple[Tensor, Tensor, Tensor | None]:
     """Multilabel inputs as ``(pred_labels, target, valid)``, each ``(N, L, M)`` (``(1, L, N*M)`` if not samplewise)."""
-    p = binary_probability_mask(preds, threshold).long()
+    p = binary_probability_mask(preds, threshold, nan_name).long()
     t = target
     if not samplewise:
         p = p.movedim(0, 1).reshape(1, num_labels, -1)
         t = t.movedim(0, 1).reshape(1, num_labels, -1)
     else:
-        p = p.reshape(p.shape[0], num_labels, -1)
-        t = t.reshape(t.shape[0], num_labels, -1)
+        rest = math.prod(p.shape[2:])  # explicit: an empty batch has no -1 to infer
+        p = p.reshape(p.shape[0], num_labels, rest)
+        t = t.reshape(t.shape[0], num_labels, rest)
     valid = None if ignore_index is None else t != ignore_index
     return p, (t == 1).long() if valid is not None else t.long(), valid
 
@@ -388,16 +407,13 @@ def key_argmax_applies(preds: Tensor) -> bool:
     2-D float32/float64 CPU scores without gradient, at least :data:`KEY_ARGMAX_MIN_CLASSES` classes and
     :data:`KEY_ARGMAX_MIN_NUMEL` scores, and few enough classes for the keys (``2**23`` for float32).
     """
-    if preds.ndim != 2 or not preds.is_cpu or preds.requires_grad:
+    if preds.numel() < KEY_ARGMAX_MIN_NUMEL or preds.ndim != 2 or not preds.is_cpu or preds.requires_grad:
         return False
     limit = _KEY_MAX_CLASSES.get(preds.dtype)
-    num_classes = preds.shape[1]
-    return (
-        limit is not None and KEY_ARGMAX_MIN_CLASSES <= num_classes <= limit and preds.numel() >= KEY_ARGMAX_MIN_NUMEL
-    )
+    return limit is not None and KEY_ARGMAX_MIN_CLASSES <= preds.shape[1] <= limit
 
 
-def argmax_classes(preds: Tensor) -> Tensor:
+def argmax_classes(preds: Tensor, nan_name: str | None = None) -> Tensor:
     """The highest-scoring class along dimension 1 (the first one on ties, NaN the largest: ``torch.argmax``).
 
     ``torch.argmax``, except for inputs :func:`key_argmax_applies` to, which take value-only reductions, faster than
@@ -406,12 +422,19 @@ def argmax_classes(preds: Tensor) -> Tensor:
     bits of ``-inf``); adding the weights ``C - j`` and taking the row maximum gives ``C`` minus the first maximum's
     index. That needs every ``m`` finite and nonzero (no NaN or infinity, no ``-0.0`` beside a ``+0.0`` maximum),
     which is checked: otherwise ``argmax`` answers.
+
+    With ``nan_name`` (the caller validates) a NaN score raises ``ValueError`` naming ``preds``: on the key path the
+    maxima tell it for free (a row holding NaN has a NaN maximum), elsewhere :func:`check_no_nan` looks.
     """
     if not key_argmax_applies(preds):
+        if nan_name is not None:
+            check_no_nan(nan_name, "preds", preds)
         return preds.argmax(1)
     num_classes = preds.shape[1]
     peak = preds.amax(1, keepdim=True)
     if not bool(torch.logical_and(peak.isfinite(), peak != 0).all()):
+        if nan_name is not None:
+            check_no_nan(nan_name, "preds", preds)
         return preds.argmax(1)
     key_dtype = _KEY_DTYPES[preds.dtype]
     key = torch.sub(preds, peak).view(key_dtype)
@@ -419,21 +442,29 @@ def argmax_classes(preds: Tensor) -> Tensor:
     return key.amax(1).neg_().add_(num_classes).long()
 
 
-def multiclass_format(preds: Tensor, target: Tensor, top_k: int, samplewise: bool) -> tuple[Tensor, Tensor]:
+def multiclass_format(
+    preds: Tensor, target: Tensor, top_k: int, samplewise: bool, nan_name: str | None = None
+) -> tuple[Tensor, Tensor]:
     """Multiclass inputs as ``(pred_labels, target)``, each ``(N, M)`` (``(1, numel)`` when not samplewise).
 
     Scores ``(N, C, ...)`` become labels: the highest-scoring class, or with ``top_k > 1`` the target when it is among
-    the ``top_k`` highest scores and the highest-scoring class otherwise.
+    the ``top_k`` highest scores and the highest-scoring class otherwise. ``nan_name``: see :func:`argmax_classes`.
     """
     if preds.ndim == target.ndim + 1:
         if top_k == 1:
-            preds = argmax_classes(preds)
+            preds = argmax_classes(preds, nan_name)
         else:
+            if nan_name is not None:
+                check_no_nan(nan_name, "preds", preds)
             top = preds.topk(top_k, dim=1).indices
             hit = (top == target.unsqueeze(1)).any(1)
             preds = torch.where(hit, target, top[:, 0])
-    shape = (target.shape[0] if target.ndim else 1, -1) if samplewise else (1, -1)
-    return preds.reshape(shape).long(), target.reshape(shape).long()
+    shape = (target.shape[0], math.prod(target.shape[1:])) if samplewise and target.ndim else (1, -1)
+    preds, target = preds.reshape(shape), target.reshape(shape)
+    return (
+        preds if preds.dtype == torch.long else preds.long(),
+        target if target.dtype == torch.long else target.long(),
+    )
 
 
 # ---------------------------------------------------------------------------------------------- arithmetic

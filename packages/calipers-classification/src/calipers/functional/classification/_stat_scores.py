@@ -21,6 +21,7 @@ import torch
 from torch import Tensor
 
 from calipers.functional.classification._inputs import (
+    argmax_classes,
     binary_format,
     check_average,
     check_binary_tensors,
@@ -50,6 +51,7 @@ __all__ = [
     "multiclass_stat_scores",
     "multilabel_stat_scores",
     "stat_scores",
+    "table_fits",
 ]
 
 Average = Literal["micro", "macro", "weighted", "none"] | None
@@ -111,8 +113,9 @@ def _binary_counts(
     if validate_args:
         if check_args:
             _binary_stat_scores_arg_validation(name, threshold, multidim_average, ignore_index, zero_division)
-        check_binary_tensors(name, preds, target, multidim_average, ignore_index)
-    p, t, valid = binary_format(preds, target, threshold, ignore_index, multidim_average == "samplewise")
+        check_binary_tensors(name, preds, target, multidim_average, ignore_index, nan=False)  # NaN: in the format
+    samplewise = multidim_average == "samplewise"
+    p, t, valid = binary_format(preds, target, threshold, ignore_index, samplewise, name if validate_args else None)
     return _binary_stat_scores_update(p, t, valid, multidim_average)
 
 
@@ -148,9 +151,10 @@ Path = Literal["general", "table"]
 def multiclass_path(num_classes: Any, multidim_average: Any, ignore_index: Any) -> Path:
     """The counting path of a multiclass stat-scores metric, chosen once (at construction, or once per functional call).
 
-    ``"table"`` for global counts over at most :data:`TABLE_MAX_CLASSES` classes without ``ignore_index``: batches
-    of at most :data:`TABLE_MAX_ENTRIES` gathered entries on the CPU then sum rows of :func:`_small_table`; every
-    other batch, and every other metric (``"general"``), counts with one ``bincount``.
+    ``"table"`` for global counts over at most :data:`TABLE_MAX_CLASSES` classes without ``ignore_index``: its top-1
+    batches of at most :data:`TABLE_MAX_ENTRIES` gathered entries on the CPU (:func:`table_fits`) sum rows of
+    :func:`_small_table`; every other batch, and every metric on the ``"general"`` path, counts with one ``bincount``
+    (:func:`_multiclass_stat_scores_update`).
     """
     if (
         type(num_classes) is int
@@ -160,6 +164,19 @@ def multiclass_path(num_classes: Any, multidim_average: Any, ignore_index: Any) 
     ):
         return "table"
     return "general"
+
+
+def table_fits(target: Tensor, num_classes: int, top_k: int) -> bool:
+    """Whether a batch of a metric on the ``"table"`` path is counted by table lookup.
+
+    Top-1, integer target labels on the CPU, at most :data:`TABLE_MAX_ENTRIES` gathered entries.
+    """
+    return (
+        top_k == 1
+        and target.is_cpu
+        and not target.is_floating_point()
+        and target.numel() * 4 * num_classes <= TABLE_MAX_ENTRIES
+    )
 
 
 @functools.lru_cache(maxsize=TABLE_MAX_CLASSES)
@@ -184,28 +201,29 @@ def _small_table(num_classes: int) -> Tensor:
     return table.reshape(c * c, 4, c)
 
 
-def _table_counts(preds: Tensor, target: Tensor, num_classes: int) -> Tensor:
-    """Global stats ``(4, C)`` of valid ``(1, M)`` labels: the rows of :func:`_small_table` of the codes, summed."""
-    index = torch.add(preds.reshape(-1), target.reshape(-1), alpha=num_classes)
+def _table_counts(preds: Tensor, target: Tensor, num_classes: int, nan_name: str | None = None) -> Tensor:
+    """Global top-1 stats ``(4, C)`` of valid inputs: the :func:`_small_table` rows of the codes ``t * C + p``, summed.
+
+    ``preds`` are labels shaped as ``target`` or scores ``(N, C, ...)`` (their argmax is the format step here;
+    ``nan_name``: see :func:`~calipers.functional.classification._inputs.argmax_classes`).
+    """
+    if preds.ndim != target.ndim:
+        index = argmax_classes(preds, nan_name).add_(target, alpha=num_classes)  # a fresh tensor: added in place
+    else:
+        index = torch.add(preds, target, alpha=num_classes)
+    if index.ndim != 1:
+        index = index.reshape(-1)
     return _small_table(num_classes).index_select(0, index).sum(0)
 
 
 def _multiclass_stat_scores_update(
-    preds: Tensor,
-    target: Tensor,
-    num_classes: int,
-    multidim_average: str,
-    ignore_index: int | None,
-    path: Path = "general",
+    preds: Tensor, target: Tensor, num_classes: int, multidim_average: str, ignore_index: int | None
 ) -> Tensor:
     """Stacked ``[tp, fp, tn, fn]`` of formatted ``(N, M)`` labels: ``(4, C)``, or ``(4, N, C)`` (samplewise).
 
     The general path: one ``bincount`` gives, per group and class, the target count, the prediction count and the
-    hits; one matrix product turns them into the four statistics. With ``path="table"``, small CPU batches sum table
-    rows instead (:func:`multiclass_path`).
+    hits; one matrix product turns them into the four statistics.
     """
-    if path == "table" and target.is_cpu and target.numel() * 4 * num_classes <= TABLE_MAX_ENTRIES:
-        return _table_counts(preds, target, num_classes)
     n = target.shape[0]
     bins = n * num_classes
     if n > 1:
@@ -255,11 +273,15 @@ def _multiclass_counts(
             _multiclass_stat_scores_arg_validation(
                 name, num_classes, top_k, average, multidim_average, ignore_index, zero_division
             )
-        check_multiclass_tensors(name, preds, target, num_classes, multidim_average, ignore_index, top_k)
+        # NaN scores are looked for by the argmax (the format step), which often knows them for free.
+        check_multiclass_tensors(name, preds, target, num_classes, multidim_average, ignore_index, top_k, nan=False)
+    nan_name = name if validate_args else None
     if path is None:
         path = multiclass_path(num_classes, multidim_average, ignore_index)
-    p, t = multiclass_format(preds, target, top_k, multidim_average == "samplewise")
-    return _multiclass_stat_scores_update(p, t, num_classes, multidim_average, ignore_index, path)
+    if path == "table" and table_fits(target, num_classes, top_k):
+        return _table_counts(preds, target, num_classes, nan_name)
+    p, t = multiclass_format(preds, target, top_k, multidim_average == "samplewise", nan_name)
+    return _multiclass_stat_scores_update(p, t, num_classes, multidim_average, ignore_index)
 
 
 # ---------------------------------------------------------------------------------------------- multilabel
@@ -312,9 +334,10 @@ def _multilabel_counts(
             _multilabel_stat_scores_arg_validation(
                 name, num_labels, threshold, average, multidim_average, ignore_index, zero_division
             )
-        check_multilabel_tensors(name, preds, target, num_labels, multidim_average, ignore_index)
+        check_multilabel_tensors(name, preds, target, num_labels, multidim_average, ignore_index, nan=False)
     samplewise = multidim_average == "samplewise"
-    p, t, valid = multilabel_format(preds, target, num_labels, threshold, ignore_index, samplewise)
+    nan_name = name if validate_args else None
+    p, t, valid = multilabel_format(preds, target, num_labels, threshold, ignore_index, samplewise, nan_name)
     return _multilabel_stat_scores_update(p, t, valid, multidim_average)
 
 
