@@ -327,7 +327,7 @@ def _unpack(plan: SyncPlan, bufs: list[Tensor], statics: list[int], out: dict[Ha
     if header_bytes:
         stacked = torch.stack([b[:header_bytes] for b in bufs]).cpu()
         headers = stacked.view(torch.int64).reshape(world, -1, _ROW).tolist()
-    pending_counts: list[tuple[int, list[Tensor], int]] = []
+    pending_counts: list[tuple[int, list[Tensor]]] = []  # a "mean" state's update count on every rank
     stacks: dict[int, Tensor] = {}
     for i in statics:
         e = entries[i]
@@ -337,13 +337,13 @@ def _unpack(plan: SyncPlan, bufs: list[Tensor], statics: list[int], out: dict[Ha
         offset += _padded(n)
         stacks[i] = torch.stack(rows).to(e.value.device)
         if e.reduction == "mean":
-            pending_counts.append((i, [b[offset : offset + 8] for b in bufs], offset))
+            pending_counts.append((i, [b[offset : offset + 8] for b in bufs]))
             offset += _ALIGN
     counts: dict[int, list[int]] = {}
     if pending_counts:
-        flat = torch.stack([c for _, cs, _ in pending_counts for c in cs]).cpu().view(torch.int64).reshape(-1)
+        flat = torch.stack([c for _, cs in pending_counts for c in cs]).cpu().view(torch.int64).reshape(-1)
         values = flat.tolist()
-        for k, (i, _, _) in enumerate(pending_counts):
+        for k, (i, _) in enumerate(pending_counts):
             counts[i] = values[k * world : (k + 1) * world]
     for i in statics:
         e = entries[i]
@@ -362,14 +362,9 @@ def _unpack(plan: SyncPlan, bufs: list[Tensor], statics: list[int], out: dict[Ha
                 f"{metric or 'Metric'}.sync: list state `{state or e.key}` must hold tensors of the same dtype and "
                 f"trailing shape on every rank, got {got}."
             )
-        dtype, trailing = (
-            (CARRIED_DTYPES[present[0][1]], tuple(present[0][3 : 2 + present[0][2]]))
-            if present
-            else (
-                e.dtype,
-                (),
-            )
-        )
+        dtype, trailing = e.dtype, tuple[int, ...]()  # when no rank has rows
+        if present:
+            dtype, trailing = CARRIED_DTYPES[present[0][1]], tuple(present[0][3 : 2 + present[0][2]])
         target = e.value[0].device if isinstance(e.value, list) and e.value else e.device
         pieces: list[Tensor | None] = []
         for r, s in enumerate(specs):
