@@ -362,7 +362,8 @@ def _unpack(plan: SyncPlan, bufs: list[Tensor], statics: list[int], out: dict[Ha
                 f"{metric or 'Metric'}.sync: list state `{state or e.key}` must hold tensors of the same dtype and "
                 f"trailing shape on every rank, got {got}."
             )
-        dtype, trailing = e.dtype, tuple[int, ...]()  # when no rank has rows
+        dtype: torch.dtype = e.dtype  # when no rank has rows
+        trailing: tuple[int, ...] = ()
         if present:
             dtype, trailing = CARRIED_DTYPES[present[0][1]], tuple(present[0][3 : 2 + present[0][2]])
         target = e.value[0].device if isinstance(e.value, list) and e.value else e.device
