@@ -207,3 +207,33 @@ def test_reset_drops_the_kept_ranking():
     assert _ranking._last and _ranking._last[1][0] is metric.preds
     metric.reset()
     assert not _ranking._last
+
+
+def _params(fn):
+    import inspect
+
+    return [(p.name, p.kind, p.default) for p in inspect.signature(fn).parameters.values()]
+
+
+def test_signatures_and_names_match_torchmetrics():
+    import importlib.util
+
+    import torchmetrics
+    import torchmetrics.functional
+    import torchmetrics.functional.retrieval as tmf
+    import torchmetrics.retrieval as tm
+
+    for name in R.__all__:
+        assert _params(getattr(R, name).__init__) == _params(getattr(tm, name).__init__), name
+        assert _params(getattr(R, name).update) == _params(getattr(tm, name).update), name
+    for name in F.__all__:
+        assert _params(getattr(F, name)) == _params(getattr(tmf, name)), name
+    assert R.__all__ == sorted(R.__all__) and F.__all__ == sorted(F.__all__)
+    spec = importlib.util.find_spec("calipers._domains.retrieval")
+    assert spec is not None and spec.origin is not None
+    import pathlib
+
+    names: dict = {}
+    exec(pathlib.Path(spec.origin).read_text(encoding="utf-8"), names)  # base reads the module without importing it
+    assert set(names["MODULE_NAMES"]) == {n for n in torchmetrics.__all__ if n.startswith("Retrieval")}
+    assert set(names["FUNCTIONAL_NAMES"]) == {n for n in torchmetrics.functional.__all__ if n.startswith("retrieval")}
