@@ -39,20 +39,20 @@ def _flip_indices(n: int, device: torch.device) -> Tensor:
 def _durbin(r: Tensor) -> tuple[Tensor, Tensor]:
     """Prediction polynomial ``a`` (``a[..., 0] = 1``) and error ``E`` of order ``L - 1`` for autocorrelation ``r``.
 
-    ``r`` is normalised (``r[..., 0] = 1``), shape ``(N, L)``; ``E`` has shape ``(N, 1)``.
+    ``r`` is normalised (``r[..., 0] = 1``), shape ``(N, L)``; ``E`` has shape ``(N,)``. Five operations per order.
     """
     n_sys, n = r.shape
     a = torch.zeros_like(r)
     a[:, 0] = 1.0
     reversed_r = r.flip(-1)  # reversed_r[j] = r[n - 1 - j]
-    neg_error = -torch.ones(n_sys, 1, dtype=r.dtype, device=r.device)
-    flips = _flip_indices(n, r.device)
+    neg_error = -torch.ones(n_sys, dtype=r.dtype, device=r.device)
+    flips = _flip_indices(n, r.device).unbind(0)
     for k in range(n - 1):
-        # reflection coefficient of order k + 1: -(sum_i a[i] r[k + 1 - i]) / E
-        d = torch.linalg.vecdot(a.narrow(1, 0, k + 1), reversed_r.narrow(1, n - 2 - k, k + 1)).unsqueeze(1)
+        # reflection coefficient of order k + 1: -(sum_i a[i] r[k + 1 - i]) / E; then E <- E (1 - alpha^2)
+        d = (a.narrow(1, 0, k + 1) * reversed_r.narrow(1, n - 2 - k, k + 1)).sum(1)
         alpha = d / neg_error
-        neg_error = torch.addcmul(neg_error, neg_error * alpha, alpha, value=-1.0)
-        a = torch.addcmul(a, alpha, a.index_select(1, flips[k]))
+        neg_error = torch.addcmul(neg_error, alpha, d, value=-1.0)
+        a = torch.addcmul(a, alpha.unsqueeze(1), a.index_select(1, flips[k]))
     return a, -neg_error
 
 
@@ -73,7 +73,7 @@ def toeplitz_quadratic_form(r: Tensor, b: Tensor) -> Tensor:
     b_fft = torch.fft.rfft(b, n_fft)
     u = _correlate(a, b_fft, n_fft, n)
     v = _correlate(shifted, b_fft, n_fft, n)
-    form: Tensor = (torch.linalg.vecdot(u, u) - torch.linalg.vecdot(v, v)) / error[:, 0]
+    form: Tensor = (torch.linalg.vecdot(u, u) - torch.linalg.vecdot(v, v)) / error
     return form
 
 

@@ -4,8 +4,9 @@ For a metric :math:`m` and speakers :math:`1..S`, PIT returns :math:`\max_\pi \f
 s_j)` (or the minimum) and the best :math:`\pi` (``perm[b, j]`` is the estimate assigned to reference ``j``).
 
 * ``"speaker-wise"``: the ``S x S`` matrix of pair metrics is built, then searched. When ``metric_func`` is one of
-  the calipers signal metrics (they broadcast over leading dimensions, see :func:`_broadcasts_over_pairs`), all
-  pairs are evaluated in **one call** on ``(B, S, S, ...)`` views; any other function is called once per pair.
+  the calipers signal metrics (see :func:`_broadcasts_over_pairs`), all pairs are evaluated at once: one call on
+  ``(B, S, S, ...)`` views, or for SI-SDR/SI-SNR one ``(2S x 2S)`` Gram matrix per sample; any other function is
+  called once per pair.
   The search is exhaustive (on the device, a ``gather`` over all permutations) for up to
   :data:`EXHAUSTIVE_MAX_SPEAKERS` speakers, and ``scipy.optimize.linear_sum_assignment`` above.
 * ``"permutation-wise"``: ``metric_func`` gets every permuted batch in one call on ``(B * S!, S, ...)``. For the
@@ -39,31 +40,52 @@ def _permutations(num_speakers: int, device: torch.device) -> Tensor:
     return torch.tensor(list(itertools.permutations(range(num_speakers))), dtype=torch.long, device=device)
 
 
-def _pair_functions() -> frozenset[Callable[..., Tensor]]:
-    """The calipers functionals that broadcast over leading dimensions and give one value per speaker pair."""
-    from calipers.functional.audio.sdr import scale_invariant_signal_distortion_ratio, signal_distortion_ratio
+def _pair_matrices() -> dict[Callable[..., Tensor], Callable[..., Tensor]]:
+    """The calipers per-signal functionals, each with the function giving its ``(B, S, S)`` pair matrix at once."""
+    from calipers.functional.audio.sdr import (
+        _si_sdr_pair_matrix,
+        scale_invariant_signal_distortion_ratio,
+        signal_distortion_ratio,
+    )
     from calipers.functional.audio.snr import (
         complex_scale_invariant_signal_noise_ratio,
         scale_invariant_signal_noise_ratio,
         signal_noise_ratio,
     )
 
-    return frozenset(
-        {
-            signal_noise_ratio,
-            scale_invariant_signal_noise_ratio,
-            complex_scale_invariant_signal_noise_ratio,
-            scale_invariant_signal_distortion_ratio,
-            signal_distortion_ratio,
-        }
-    )
+    def broadcast(metric_func: Callable[..., Tensor]) -> Callable[..., Tensor]:
+        def pairs(preds: Tensor, target: Tensor, **kwargs: Any) -> Tensor:
+            batch, spk = target.shape[:2]
+            p = preds.unsqueeze(1).expand(batch, spk, *preds.shape[1:])
+            t = target.unsqueeze(2).expand(batch, spk, *target.shape[1:])
+            return metric_func(p, t, **kwargs)
+
+        return pairs
+
+    def si_snr_pairs(preds: Tensor, target: Tensor) -> Tensor:
+        return _si_sdr_pair_matrix(preds, target, zero_mean=True, name="scale_invariant_signal_noise_ratio")
+
+    return {
+        signal_noise_ratio: broadcast(signal_noise_ratio),
+        complex_scale_invariant_signal_noise_ratio: broadcast(complex_scale_invariant_signal_noise_ratio),
+        signal_distortion_ratio: broadcast(signal_distortion_ratio),
+        scale_invariant_signal_distortion_ratio: _si_sdr_pair_matrix,
+        scale_invariant_signal_noise_ratio: si_snr_pairs,
+    }
+
+
+def _unwrap(metric_func: Callable[..., Tensor]) -> tuple[Callable[..., Tensor], dict[str, Any]]:
+    """The function under ``functools.partial`` layers and their keyword arguments."""
+    keywords: dict[str, Any] = {}
+    while isinstance(metric_func, functools.partial) and not metric_func.args:
+        keywords = {**metric_func.keywords, **keywords}
+        metric_func = metric_func.func
+    return metric_func, keywords
 
 
 def _broadcasts_over_pairs(metric_func: Callable[..., Tensor]) -> bool:
-    """Whether ``metric_func`` (or a ``functools.partial`` of it) is a calipers per-signal metric."""
-    while isinstance(metric_func, functools.partial):
-        metric_func = metric_func.func
-    return metric_func in _pair_functions()
+    """Whether ``metric_func`` (or a keyword ``functools.partial`` of it) is a calipers per-signal metric."""
+    return _unwrap(metric_func)[0] in _pair_matrices()
 
 
 def _pit_arg_validation(name: str, metric_func: object, mode: object, eval_func: object) -> None:
@@ -99,9 +121,8 @@ def _pair_matrix(name: str, preds: Tensor, target: Tensor, metric_func: Callable
     """``m[b, j, i] = metric_func(preds[b, i], target[b, j])``, shape ``(B, S, S)``."""
     batch, spk = target.shape[:2]
     if _broadcasts_over_pairs(metric_func):
-        p = preds.unsqueeze(1).expand(batch, spk, *preds.shape[1:])
-        t = target.unsqueeze(2).expand(batch, spk, *target.shape[1:])
-        values = metric_func(p, t, **kwargs)
+        func, keywords = _unwrap(metric_func)
+        values = _pair_matrices()[func](preds, target, **keywords, **kwargs)
         return _check_metric_shape(name, values, (batch, spk, spk), "all pairs")
     rows = []
     for j in range(spk):

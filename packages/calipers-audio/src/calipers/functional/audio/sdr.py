@@ -37,15 +37,45 @@ _NORM_FLOOR = 1e-6
 
 
 # ------------------------------------------------------------------------------------------------ SI-SDR
+def _si_sdr_from_products(preds_energy: Tensor, cross: Tensor, target_energy: Tensor, eps: float) -> Tensor:
+    """SI-SDR from the energies and the inner product: ``|a s - x|^2 = a^2 |s|^2 - 2 a <x, s> + |x|^2``."""
+    alpha = (cross + eps) / (target_energy + eps)
+    signal = alpha * alpha * target_energy
+    noise = torch.clamp(signal - 2 * alpha * cross + preds_energy, min=0.0)
+    return 10 * torch.log10((signal + eps) / (noise + eps))
+
+
 def _si_sdr_values(preds: Tensor, target: Tensor, zero_mean: bool) -> Tensor:
-    """SI-SDR of every signal (inputs already in the compute dtype)."""
-    if zero_mean:
-        preds, target = _centre(preds), _centre(target)
+    """SI-SDR of every signal (inputs in the compute dtype); the products are float64 sums (one matmul).
+
+    The noise energy is expanded algebraically; with float64 products its cancellation costs nothing at the
+    ratios audio reaches (float32 inputs are exact in float64). ``eps`` is that of the compute dtype.
+    """
     eps = torch.finfo(preds.dtype).eps
-    target_energy = torch.linalg.vecdot(target, target)
-    alpha = (torch.linalg.vecdot(preds, target) + eps) / (target_energy + eps)
-    noise = target * alpha.unsqueeze(-1) - preds
-    return 10 * torch.log10((alpha * alpha * target_energy + eps) / (torch.linalg.vecdot(noise, noise) + eps))
+    pair = torch.stack([preds, target], dim=-2).to(torch.float64)
+    if zero_mean:
+        pair = _centre(pair)
+    gram = pair @ pair.transpose(-1, -2)  # (..., 2, 2)
+    values = _si_sdr_from_products(gram[..., 0, 0], gram[..., 0, 1], gram[..., 1, 1], eps)
+    return values.to(preds.dtype)
+
+
+def _si_sdr_pair_matrix(
+    preds: Tensor, target: Tensor, zero_mean: bool = False, *, name: str = "scale_invariant_signal_distortion_ratio"
+) -> Tensor:
+    """``m[b, j, i]`` = SI-SDR of estimate ``i`` against reference ``j``, from one Gram matrix per sample."""
+    _si_sdr_arg_validation(name, zero_mean)
+    _si_sdr_tensor_validation(name, preds, target)
+    eps = torch.finfo(_compute_dtype(_value_dtype(preds, target))).eps
+    spk = target.shape[1]
+    signals = torch.cat([preds, target], dim=1).reshape(*target.shape[:2][:1], 2 * spk, -1).to(torch.float64)
+    if zero_mean:
+        signals = _centre(signals)
+    gram = signals @ signals.transpose(-1, -2)  # (B, 2S, 2S)
+    energies = torch.diagonal(gram, dim1=-2, dim2=-1)
+    cross = gram[:, spk:, :spk]  # [b, j, i] = <preds_i, target_j>
+    values = _si_sdr_from_products(energies[:, None, :spk], cross, energies[:, spk:, None], eps)
+    return values.to(_value_dtype(preds, target))
 
 
 def _si_sdr_arg_validation(name: str, zero_mean: object) -> None:
@@ -123,14 +153,15 @@ def _sdr_tensor_validation(name: str, preds: object, target: object, filter_leng
 
 
 def _sdr_format(preds: Tensor, target: Tensor, zero_mean: bool) -> tuple[Tensor, Tensor, torch.dtype]:
-    """Float64 signals of unit energy, flattened to ``(N, time)``; the values' dtype (float64 or float32)."""
+    """Float64 signals flattened to ``(N, time)`` (centred with ``zero_mean``); the values' dtype (float64/32).
+
+    The signals are not normalised here: the energies enter :func:`_sdr_update` analytically.
+    """
     out = torch.float64 if _value_dtype(preds, target) == torch.float64 else torch.float32
-    p = preds.reshape(-1, preds.shape[-1]).double()
-    t = target.reshape(-1, target.shape[-1]).double()
+    p = preds.reshape(-1, preds.shape[-1]).to(torch.float64)
+    t = target.reshape(-1, target.shape[-1]).to(torch.float64)
     if zero_mean:
         p, t = _centre(p), _centre(t)
-    p = p / torch.clamp(torch.linalg.vector_norm(p, dim=-1, keepdim=True), min=_NORM_FLOOR)
-    t = t / torch.clamp(torch.linalg.vector_norm(t, dim=-1, keepdim=True), min=_NORM_FLOOR)
     return p, t, out
 
 
@@ -153,20 +184,28 @@ def _fft_size(n: int) -> int:
 def _correlations(preds: Tensor, target: Tensor, filter_length: int) -> tuple[Tensor, Tensor]:
     """Autocorrelation of ``target`` and its cross-correlation with ``preds``, lags ``0 .. filter_length - 1``."""
     n_fft = _fft_size(preds.shape[-1] + filter_length - 1)
-    spectra = torch.fft.rfft(torch.stack([target, preds]), n_fft)
-    target_fft = spectra[0]
-    products = torch.stack([target_fft.real**2 + target_fft.imag**2, target_fft.conj() * spectra[1]])
-    correlations = torch.fft.irfft(products, n_fft)[..., :filter_length]
-    return correlations[0], correlations[1]
+    target_fft = torch.fft.rfft(target, n_fft)
+    preds_fft = torch.fft.rfft(preds, n_fft)
+    auto = torch.fft.irfft(torch.view_as_real(target_fft).square().sum(-1), n_fft)[:, :filter_length]
+    cross = torch.fft.irfft(target_fft.conj() * preds_fft, n_fft)[:, :filter_length]
+    return auto, cross
 
 
 def _sdr_update(
     preds: Tensor, target: Tensor, use_cg_iter: int | None, filter_length: int, load_diag: float | None
 ) -> Tensor:
-    """SDR of every (formatted, ``(N, time)``) signal, float64, shape ``(N,)``."""
+    """SDR of every (formatted, ``(N, time)``) signal, float64, shape ``(N,)``.
+
+    With unit-energy signals (norms floored at ``_NORM_FLOOR``, as bss_eval does) the system is ``r / |s|^2`` and
+    ``b / (|s| |s_hat|)``; the scales are applied to the correlations of the raw signals instead of the signals.
+    """
     if preds.shape[0] == 0:
         return preds.new_zeros(0)
     r, b = _correlations(preds, target, filter_length)
+    target_energy = torch.clamp(r[:, :1], min=_NORM_FLOOR**2)
+    preds_norm = torch.clamp(torch.linalg.vector_norm(preds, dim=-1, keepdim=True), min=_NORM_FLOOR)
+    r = r / target_energy
+    b = b / (target_energy.sqrt() * preds_norm)
     if load_diag is not None:
         r = torch.cat([r[:, :1] + load_diag, r[:, 1:]], dim=-1)
     exact = use_cg_iter is None
