@@ -161,8 +161,12 @@ def test_pit_pair_detection_and_gradients():
     assert _broadcasts_over_pairs(functools.partial(signal_noise_ratio, zero_mean=True))
     assert not _broadcasts_over_pairs(_loop_only_si_sdr)
     preds, target = _mixtures(3, 3)
-    for func in (scale_invariant_signal_noise_ratio, functools.partial(signal_distortion_ratio, filter_length=32), functools.partial(
-            scale_invariant_signal_distortion_ratio, zero_mean=True)):  # fmt: skip
+    funcs = [
+        scale_invariant_signal_noise_ratio,
+        functools.partial(signal_distortion_ratio, filter_length=32),
+        functools.partial(scale_invariant_signal_distortion_ratio, zero_mean=True),
+    ]
+    for func in funcs:
         fast = permutation_invariant_training(preds, target, func)
         looped = permutation_invariant_training(preds, target, lambda p, t, f=func: f(p, t))
         torch.testing.assert_close(fast[0], looped[0], atol=1e-4, rtol=0)
