@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from calipers_testing._sync_sweep import FAULTS, compare, make_scenarios, run_batch
+from calipers_testing._sync_sweep import FAULTS, compare, compare_merge, make_scenarios, run_batch
 from calipers_testing.pool import get_pool
 
 _SEEDS = (0, 1, 2, 3)
@@ -25,6 +25,23 @@ def test_random_two_rank_scenarios_sync_as_the_oracle_says(seed):
         if bad is not None:
             failures.append(f"#{i} {scenario.kind} fault={scenario.fault} user_fn={scenario.user_fn}: {bad}")
     assert not failures, f"{len(failures)} of {len(scenarios)} scenarios failed:\n" + "\n".join(failures[:10])
+
+
+def test_merge_state_gives_what_the_sync_gives():
+    """The same scenarios without a process group: rank 0's metric merges rank 1's (issue 17, class 6, in general)."""
+    scenarios = [
+        s
+        for seed in _SEEDS
+        for s in make_scenarios(_PER_SEED, seed)
+        if s.kind == "metric"
+        and s.fault is None
+        and all(spec.reduction not in ("none", "none_list") for spec in s.metrics[0][0])
+    ]
+    assert len(scenarios) > 40
+    failures = [f"#{s.seed}: {bad}" for s in scenarios if (bad := compare_merge(s)) is not None]
+    assert not failures, f"{len(failures)} of {len(scenarios)} merges differ from the sync:\n" + "\n".join(
+        failures[:10]
+    )
 
 
 def test_the_sweep_covers_every_kind_of_scenario():

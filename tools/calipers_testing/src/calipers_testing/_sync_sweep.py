@@ -26,7 +26,16 @@ from torch import Tensor
 
 from calipers import Metric
 
-__all__ = ["Scenario", "StateSpec", "SweepMetric", "compare", "expected", "make_scenarios", "run_batch"]
+__all__ = [
+    "Scenario",
+    "StateSpec",
+    "SweepMetric",
+    "compare",
+    "compare_merge",
+    "expected",
+    "make_scenarios",
+    "run_batch",
+]
 
 _TENSOR_REDUCTIONS = ("sum", "mean", "max", "min", "custom", "custom_nf", "none")
 _LIST_REDUCTIONS = ("cat", "none_list")
@@ -441,3 +450,20 @@ def compare(scenario: Scenario, results: list[dict[str, Any]]) -> str | None:
         if bad:
             return bad
     return None
+
+
+def compare_merge(scenario: Scenario) -> str | None:
+    """``merge_state`` of the two ranks' metrics, in this process, must give the synced states (``None``: it does).
+
+    Only for single-metric scenarios without faults and without ``dist_reduce_fx=None`` states (which cannot merge).
+    """
+    specs = scenario.metrics[0][0]
+    local = []
+    for rank in range(2):
+        metric = SweepMetric(specs, scenario.seed, rank)
+        for step, op in enumerate(scenario.ops[rank]):
+            (metric.update if op == "update" else metric)(step)
+        local.append(metric)
+    local[0].merge_state(local[1])
+    got = {k: (torch.cat(v) if v else []) if isinstance(v, list) else v for k, v in local[0].metric_state.items()}
+    return _close(got, expected(scenario)["value"], "merged")
