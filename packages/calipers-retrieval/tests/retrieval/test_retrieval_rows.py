@@ -237,3 +237,11 @@ def test_signatures_and_names_match_torchmetrics():
     exec(pathlib.Path(spec.origin).read_text(encoding="utf-8"), names)  # base reads the module without importing it
     assert set(names["MODULE_NAMES"]) == {n for n in torchmetrics.__all__ if n.startswith("Retrieval")}
     assert set(names["FUNCTIONAL_NAMES"]) == {n for n in torchmetrics.functional.__all__ if n.startswith("retrieval")}
+
+
+def test_inputs_on_another_device_are_refused_before_any_state_changes():
+    metric = R.RetrievalMAP()
+    preds = torch.rand(3, device="meta")
+    with pytest.raises(ValueError, match="RetrievalMAP: `preds` must be on the metric's device cpu"):
+        metric.update(preds, torch.ones(3, dtype=torch.bool), torch.zeros(3, dtype=torch.long))
+    assert metric.preds == []
