@@ -35,6 +35,7 @@ from calipers._sync import StateEntry, execute_sync, plan_sync
 from calipers._sync_fn import sync_with_fn
 from calipers._wrapping import wrap_compute, wrap_update
 from calipers.exceptions import ClassConstantError, MetricStateError
+from calipers.integrations.lightning import register_if_lightning
 from calipers.utilities.distributed import distributed_available as _default_distributed_available
 
 __all__ = ["CompositionalMetric", "Metric"]
@@ -163,6 +164,7 @@ class Metric(MetricArithmetic, Module, ABC):
         d["_in_update"] = False
         d["_in_compute"] = False
         d["_silence_compute_warning"] = False
+        register_if_lightning()  # Lightning logs calipers metrics as objects (a sys.modules lookup otherwise)
 
     # ------------------------------------------------------------------ states
     def add_state(
