@@ -198,3 +198,17 @@ def test_every_regression_metric_scripts_with_torchscript(cls):
     """As in TorchMetrics, ``torch.jit.script`` accepts every metric (its ``forward`` is unused by TorchScript)."""
     _, _, kwargs, _ = next(cases[0] for (_, c), cases in _CASES.items() if c == cls)
     assert isinstance(torch.jit.script(getattr(modular, cls)(**kwargs)), torch.jit.ScriptModule)
+
+
+def test_kendall_on_one_column_works_where_torchmetrics_raises():
+    """TorchMetrics 1.9 raises IndexError for (N, 1) inputs; calipers gives SciPy's tau-b (a listed difference)."""
+    from scipy.stats import kendalltau
+
+    preds, target = _pair(_N, 1)
+    expected = kendalltau(preds[:, 0].numpy(), target[:, 0].numpy()).statistic
+    with pytest.raises(IndexError):
+        _quiet(tm_functional.kendall_rank_corrcoef, preds, target)
+    torch.testing.assert_close(functional.kendall_rank_corrcoef(preds, target).item(), expected)
+    metric = modular.KendallRankCorrCoef()
+    metric.update(preds, target)
+    torch.testing.assert_close(metric.compute().item(), expected)
