@@ -80,6 +80,8 @@ class ExplainedVariance(Metric):
         check_devices(type(self).__name__, self.device, preds=preds, target=target)
         _explained_variance_tensor_validation(type(self).__name__, preds, target, self.num_outputs)
         outputs = check_inferred_outputs(self, preds, EXPLAINED_VARIANCE_STATES[0])
+        if not preds.shape[0]:  # an empty batch is a no-op: it fixes no number of outputs either
+            return
         preds, target = _explained_variance_format(preds, target)
         stats, num_obs = _explained_variance_update(preds, target, statistics_dtype(self, "total"))
         fold_statistics(self, _REDUCTIONS, zip(EXPLAINED_VARIANCE_STATES, stats))

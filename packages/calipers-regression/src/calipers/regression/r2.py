@@ -84,6 +84,8 @@ class R2Score(Metric):
         check_devices(type(self).__name__, self.device, preds=preds, target=target)
         _r2_score_tensor_validation(type(self).__name__, preds, target, self.num_outputs)
         outputs = check_inferred_outputs(self, preds, R2_STATES[0])
+        if not preds.shape[0]:  # an empty batch is a no-op: it fixes no number of outputs either
+            return
         preds, target = _r2_score_format(preds, target)
         if not fold_r2_batch(self, preds, target, R2_STATES):
             stats, num_obs = _r2_score_update(preds, target, statistics_dtype(self, "total"))
