@@ -227,3 +227,160 @@ def perplexity(bench: Bench) -> None:
 )
 def text_import(bench: Bench) -> None:
     measure_imports(bench, {CALIPERS: "calipers.text", "torchmetrics": "torchmetrics.text"}, IMPORT_TARGET_S)
+
+
+# ------------------------------------------------------------------------------------- translation metrics, ROUGE
+# ``text.bleu`` (bleu_score; sacrebleu with tokenize="none" computes the same), ``text.sacrebleu`` (13a on
+# punctuated sentences), ``text.chrf`` (chrF++ on 5k pairs against sacrebleu, and on 1k pairs against TorchMetrics
+# too: it takes about 10 ms a pair), ``text.ter`` (1k pairs) and ``text.rouge`` (rouge1/2/L on 5k pairs; rouge-score
+# scores pair by pair, as its API does). One reference per hypothesis, the pairs of ``sentence_pairs``.
+MT_PAIRS = 5_000
+MT_SMALL_PAIRS = 1_000
+_MT_TARGETS = {
+    "bleu": {"torchmetrics": 0.25, "sacrebleu": 1.2},
+    "sacrebleu": {"torchmetrics": 0.25, "sacrebleu": 1.2},
+    "chrf-5k": {"sacrebleu": 1.2},
+    "chrf-1k": {"torchmetrics": 0.05, "sacrebleu": 1.2},
+    "ter": {"sacrebleu": 1.0},
+    "rouge": {"rouge-score": 1.0},
+}
+_ROUGE_KEYS = ("rouge1", "rouge2", "rougeL")
+
+
+def punctuated(sentences: list[str], seed: int = 2) -> list[str]:
+    """``sentences`` with commas, periods, quotes and hyphens attached to some words (work for the 13a tokenizer)."""
+    rng = random.Random(seed)
+    out = []
+    for sentence in sentences:
+        words = [w + rng.choice([",", ";", "'s", "-x", '"']) if rng.random() < 0.15 else w for w in sentence.split()]
+        out.append(" ".join(words) + ".")
+    return out
+
+
+def _mt_case(library: str, which: str, preds: list[str], refs: list[str]) -> Callable[[], Callable[[], object]]:
+    """The callable for one library: ``which`` is bleu, sacrebleu, chrf, ter or rouge."""
+    target = [[r] for r in refs]
+
+    def prepare() -> Callable[[], object]:
+        if library in (CALIPERS, "torchmetrics"):
+            if library == CALIPERS:
+                import calipers.functional.text as f
+            else:
+                import torchmetrics.functional.text as f  # type: ignore[no-redef]
+            if which == "rouge":
+                from torchmetrics.functional.text.rouge import rouge_score as tm_rouge
+
+                rouge = f.rouge_score if library == CALIPERS else tm_rouge  # type: ignore[attr-defined]
+                return lambda: rouge(preds, refs, rouge_keys=_ROUGE_KEYS)["rougeL_fmeasure"]
+            calls: dict[str, Callable[[], object]] = {
+                "bleu": lambda: f.bleu_score(preds, target),
+                "sacrebleu": lambda: f.sacre_bleu_score(preds, target, tokenize="13a"),
+                "chrf": lambda: f.chrf_score(preds, target),
+                "ter": lambda: f.translation_edit_rate(preds, target),
+            }
+            return calls[which]
+        if library == "rouge-score":
+            from rouge_score.rouge_scorer import RougeScorer
+
+            scorer = RougeScorer(list(_ROUGE_KEYS))
+            return lambda: sum(scorer.score(r, p)["rougeL"].fmeasure for p, r in zip(preds, refs)) / len(preds)
+        import sacrebleu
+        from sacrebleu.metrics import CHRF, TER
+
+        peer_calls: dict[str, Callable[[], float]] = {
+            "bleu": lambda: sacrebleu.corpus_bleu(preds, [refs], tokenize="none", smooth_method="none").score / 100,
+            "sacrebleu": lambda: sacrebleu.corpus_bleu(preds, [refs], tokenize="13a", smooth_method="none").score / 100,
+            "chrf": lambda: CHRF(word_order=2).corpus_score(preds, [refs]).score / 100,
+            "ter": lambda: TER().corpus_score(preds, [refs]).score / 100,
+        }
+        return peer_calls[which]
+
+    return prepare
+
+
+def _run_mt(bench: Bench, which: str, pairs: int, target_key: str, row: str = "", skip: tuple[str, ...] = ()) -> None:
+    _single_thread()
+    preds, refs = sentence_pairs(pairs, seed=3)
+    if which == "sacrebleu":
+        preds, refs = punctuated(preds, 4), punctuated(refs, 5)
+    op = f"{pairs:,} pairs"
+    for library in bench.libraries:
+        if library in skip:
+            bench.record(library, None, row=row, op=op, note=f"measured on {MT_SMALL_PAIRS:,} pairs (row 1k)")
+        else:
+            bench.add(library, _mt_case(library, which, preds, refs), row=row, op=op)
+    bench.run()
+    values = [
+        f"{lib} {float(_mt_case(lib, which, preds, refs)()()):.6f}"  # type: ignore[arg-type]
+        for lib in bench.libraries
+        if lib not in skip and bench.available(lib)
+    ]
+    bench.detail("values: " + ", ".join(values), row=row)
+    mine = bench.median(CALIPERS, row)
+    for peer, limit in _MT_TARGETS[target_key].items():
+        theirs = bench.median(peer, row)
+        if mine is not None and theirs:
+            bench.check(f"calipers/{peer}", mine / theirs, limit, row=row)
+
+
+@workload(
+    "text.bleu",
+    domain="text",
+    description=f"bleu_score on {MT_PAIRS:,} pairs (sacrebleu.corpus_bleu with tokenize='none', smooth 'none')",
+    peers=("torchmetrics", "sacrebleu"),
+    repeat=5,
+    warmup=1,
+)
+def bleu(bench: Bench) -> None:
+    _run_mt(bench, "bleu", MT_PAIRS, "bleu")
+
+
+@workload(
+    "text.sacrebleu",
+    domain="text",
+    description=f"sacre_bleu_score(tokenize='13a') on {MT_PAIRS:,} punctuated pairs (sacrebleu.corpus_bleu, 13a)",
+    peers=("torchmetrics", "sacrebleu"),
+    repeat=5,
+    warmup=1,
+)
+def sacre_bleu(bench: Bench) -> None:
+    _run_mt(bench, "sacrebleu", MT_PAIRS, "sacrebleu")
+
+
+@workload(
+    "text.chrf",
+    domain="text",
+    description=f"chrf_score (chrF++) on {MT_PAIRS:,} pairs (sacrebleu CHRF(word_order=2)), and on "
+    f"{MT_SMALL_PAIRS:,} pairs with TorchMetrics",
+    peers=("torchmetrics", "sacrebleu"),
+    repeat=3,
+    warmup=1,
+)
+def chrf(bench: Bench) -> None:
+    _run_mt(bench, "chrf", MT_PAIRS, "chrf-5k", row="5k", skip=("torchmetrics",))
+    _run_mt(bench, "chrf", MT_SMALL_PAIRS, "chrf-1k", row="1k")
+
+
+@workload(
+    "text.ter",
+    domain="text",
+    description=f"translation_edit_rate on {MT_SMALL_PAIRS:,} pairs (sacrebleu TER)",
+    peers=("torchmetrics", "sacrebleu"),
+    repeat=5,
+    warmup=1,
+)
+def ter(bench: Bench) -> None:
+    _run_mt(bench, "ter", MT_SMALL_PAIRS, "ter")
+
+
+@workload(
+    "text.rouge",
+    domain="text",
+    description=f"rouge_score(rouge1/2/L) on {MT_PAIRS:,} pairs (rouge-score RougeScorer.score pair by pair); "
+    "the value compared is rougeL F",
+    peers=("torchmetrics", "rouge-score"),
+    repeat=5,
+    warmup=1,
+)
+def rouge(bench: Bench) -> None:
+    _run_mt(bench, "rouge", MT_PAIRS, "rouge")
