@@ -5,8 +5,8 @@ s_j)` (or the minimum) and the best :math:`\pi` (``perm[b, j]`` is the estimate 
 
 * ``"speaker-wise"``: the ``S x S`` matrix of pair metrics is built, then searched. When ``metric_func`` is one of
   the calipers signal metrics (see :func:`_broadcasts_over_pairs`), all pairs are evaluated at once: one call on
-  ``(B, S, S, ...)`` views, or for SI-SDR/SI-SNR one ``(2S x 2S)`` Gram matrix per sample; any other function is
-  called once per pair.
+  ``(B, S, S, ...)`` views, or for SI-SDR/SI-SNR one batched matmul and one broadcast residual; any other
+  function is called once per pair.
   The search is exhaustive (on the device, a ``gather`` over all permutations) for up to
   :data:`EXHAUSTIVE_MAX_SPEAKERS` speakers, and ``scipy.optimize.linear_sum_assignment`` above.
 * ``"permutation-wise"``: ``metric_func`` gets every permuted batch in one call on ``(B * S!, S, ...)``. For the
@@ -62,14 +62,21 @@ def _pair_matrices() -> dict[Callable[..., Tensor], Callable[..., Tensor]]:
 
         return pairs
 
+    def si_sdr_pairs(preds: Tensor, target: Tensor, zero_mean: bool = False) -> Tensor:
+        if preds.ndim != 3:  # (batch, spk, ..., time): the pair values are not scalars, reported by the shape check
+            return broadcast(scale_invariant_signal_distortion_ratio)(preds, target, zero_mean=zero_mean)
+        return _si_sdr_pair_matrix(preds, target, zero_mean)
+
     def si_snr_pairs(preds: Tensor, target: Tensor) -> Tensor:
+        if preds.ndim != 3:
+            return broadcast(scale_invariant_signal_noise_ratio)(preds, target)
         return _si_sdr_pair_matrix(preds, target, zero_mean=True, name="scale_invariant_signal_noise_ratio")
 
     return {
         signal_noise_ratio: broadcast(signal_noise_ratio),
         complex_scale_invariant_signal_noise_ratio: broadcast(complex_scale_invariant_signal_noise_ratio),
         signal_distortion_ratio: broadcast(signal_distortion_ratio),
-        scale_invariant_signal_distortion_ratio: _si_sdr_pair_matrix,
+        scale_invariant_signal_distortion_ratio: si_sdr_pairs,
         scale_invariant_signal_noise_ratio: si_snr_pairs,
     }
 
