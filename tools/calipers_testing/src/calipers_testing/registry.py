@@ -262,9 +262,24 @@ def _input_name(fn: Any, pos: int) -> str:
     return params[pos] if pos < len(params) else f"argument {pos}"
 
 
+def _expect_nan_error(spec: MetricSpec, how: str, call: Any, name: str) -> None:
+    try:
+        call()
+    except ValueError as err:
+        if not re.search(f"`{name}`", str(err)):
+            raise _fail("nan_policy", spec, f"{how}: the error does not name `{name}`: {err}") from None
+    except Exception as err:
+        raise _fail("nan_policy", spec, f"{how}: raised {type(err).__name__}, not ValueError: {err}") from None
+    else:
+        raise _fail("nan_policy", spec, f"{how} accepted a NaN in `{name}` (policy: raise)")
+
+
 def check_nan_policy(spec: MetricSpec) -> None:
-    """A NaN in the first floating input does what the family's policy (:data:`NAN_POLICIES`) says, in ``update``
-    and in the functional twin."""
+    """A NaN in the first floating input does what the family's policy (:data:`NAN_POLICIES`) says.
+
+    Checked in ``update`` (with ``"raise"``: before any state changes) and in the functional twin (called with
+    ``validate_args=True`` where it takes it).
+    """
     policy = nan_policy(spec)
     found = _with_nan(spec)
     if policy == "unchecked" or found is None:
@@ -278,26 +293,13 @@ def check_nan_policy(spec: MetricSpec) -> None:
         warnings.simplefilter("ignore")
         if policy == "raise":
             before = _content(metric)
-            calls = [("update", lambda: metric.update(*batch))]
-            if fn is not None:
-                kwargs = (
-                    {**fn_kwargs, "validate_args": True}
-                    if "validate_args" in inspect.signature(fn).parameters
-                    else fn_kwargs
-                )
-                calls.append(("functional", lambda: fn(*batch, **kwargs)))
-            for how, call in calls:
-                try:
-                    call()
-                except ValueError as err:
-                    if not re.search(f"`{name}`", str(err)):
-                        raise _fail("nan_policy", spec, f"{how}: the error does not name `{name}`: {err}") from None
-                except Exception as err:
-                    raise _fail("nan_policy", spec, f"{how}: raised {type(err).__name__}, not ValueError") from None
-                else:
-                    raise _fail("nan_policy", spec, f"{how} accepted a NaN in `{name}` (policy: raise)")
+            _expect_nan_error(spec, "update", lambda: metric.update(*batch), name)
             if any(not _same(x, y) for (_, x), (_, y) in zip(before, _content(metric))):
                 raise _fail("nan_policy", spec, "update changed a state before raising on NaN")
+            if fn is not None:
+                if "validate_args" in inspect.signature(fn).parameters:
+                    fn_kwargs["validate_args"] = True
+                _expect_nan_error(spec, "functional", lambda: fn(*batch, **fn_kwargs), name)
             return
         try:
             metric.update(*batch)
