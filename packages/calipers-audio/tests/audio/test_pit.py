@@ -118,7 +118,7 @@ def test_pit_speaker_wise_matches_brute_force_and_torchmetrics(spk, eval_func):
     torch.testing.assert_close(best, tm_best, atol=1e-3, rtol=1e-5)  # float32 rounding of both
     assert torch.equal(perm, tm_perm)
     loop_best, loop_perm = permutation_invariant_training(preds, target, _loop_only_si_sdr, eval_func=eval_func)
-    torch.testing.assert_close(loop_best, best)
+    torch.testing.assert_close(loop_best, best, atol=1e-3, rtol=1e-5)
     assert torch.equal(loop_perm, perm)
 
 
@@ -140,7 +140,7 @@ def test_pit_permutation_wise_matches_torchmetrics(spk):
         torch.testing.assert_close(pit_permutate(preds, perm), tmf.pit_permutate(preds, perm))
     best, _ = permutation_invariant_training(preds, target, signal_noise_ratio, "speaker-wise", zero_mean=True)
     tm_best, _ = tmf.permutation_invariant_training(preds, target, tmf.signal_noise_ratio, zero_mean=True)
-    torch.testing.assert_close(best, tm_best)
+    torch.testing.assert_close(best, tm_best, atol=1e-3, rtol=1e-5)
 
 
 def test_pit_search_paths_agree_with_linear_sum_assignment():
