@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence, Sized
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import torch
 from torch import Tensor
@@ -57,16 +57,18 @@ __all__ = [
     "check_same_shape",
     "check_strings",
     "check_tensor",
+    "check_tensor_pair",
     "describe_choices",
     "is_int",
     "value_range_ok",
 ]
 
-TensorKind = Literal["any", "real", "floating", "integer", "label", "bool"]
+TensorKind = Literal["any", "real", "number", "floating", "integer", "label", "bool"]
 
 _KIND_TEXT: dict[str, str] = {
     "any": "a tensor",
     "real": "a real tensor",
+    "number": "a real floating or integer tensor",
     "floating": "a floating-point tensor",
     "integer": "an integer tensor",
     "label": "a tensor of integer labels (an integer or bool tensor, or a float tensor holding whole numbers)",
@@ -157,6 +159,34 @@ def check_int(
         raise ValueError(f"{name}: `{arg}` must be {expectation}, got {value!r}.")
 
 
+@overload
+def check_float(
+    name: str,
+    arg: str,
+    value: Any,
+    low: float | None = None,
+    high: float | None = None,
+    *,
+    low_open: bool = False,
+    high_open: bool = False,
+    optional: Literal[False] = False,
+) -> float: ...
+
+
+@overload
+def check_float(
+    name: str,
+    arg: str,
+    value: Any,
+    low: float | None = None,
+    high: float | None = None,
+    *,
+    low_open: bool = False,
+    high_open: bool = False,
+    optional: bool,
+) -> float | None: ...
+
+
 def check_float(
     name: str,
     arg: str,
@@ -184,9 +214,7 @@ def check_float(
 
 def check_probability(name: str, arg: str, value: Any) -> float:
     """Raise unless ``value`` is a float in [0, 1]; return it as a float."""
-    result = check_float(name, arg, value, 0.0, 1.0)
-    assert result is not None
-    return result
+    return check_float(name, arg, value, 0.0, 1.0)
 
 
 # ---------------------------------------------------------------------------------------------- declarative form
@@ -300,6 +328,8 @@ def _kind_ok(value: Tensor, kind: str) -> bool:
         return True
     if kind == "real":
         return not value.is_complex()
+    if kind == "number":
+        return not (value.is_complex() or value.dtype == torch.bool)
     if kind == "floating":
         return value.is_floating_point()
     if kind == "integer":
@@ -316,9 +346,9 @@ def check_tensor(
 ) -> Tensor:
     """Return ``value`` if it is a tensor of the dtype ``kind`` (and ``ndim`` dimensions), else raise.
 
-    ``kind``: ``"any"``, ``"real"`` (not complex), ``"floating"``, ``"integer"`` (not bool), ``"label"`` (integer,
-    bool or float; whole values are checked by :func:`check_labels`) or ``"bool"``. ``TypeError`` for a non-tensor or
-    a wrong dtype, ``ValueError`` for a wrong number of dimensions.
+    ``kind``: ``"any"``, ``"real"`` (not complex), ``"number"`` (not complex, not bool), ``"floating"``,
+    ``"integer"`` (not bool), ``"label"`` (integer, bool or float; whole values are checked by :func:`check_labels`) or
+    ``"bool"``. ``TypeError`` for a non-tensor or a wrong dtype, ``ValueError`` for a wrong number of dimensions.
     """
     if not isinstance(value, Tensor):
         raise TypeError(f"{name}: `{arg}` must be {_KIND_TEXT.get(kind, 'a tensor')}, got {type(value).__name__}.")
@@ -461,3 +491,25 @@ def check_devices(name: str, device: torch.device, **inputs: Any) -> None:
     for arg, value in inputs.items():
         if isinstance(value, Tensor) and not (cpu and value.is_cpu):
             check_device(name, arg, value, device)
+
+
+def check_tensor_pair(
+    name: str,
+    a: Any,
+    b: Any,
+    args: tuple[str, str] = ("preds", "target"),
+    kind: TensorKind = "real",
+    *,
+    ndim: int | Sequence[int] | None = None,
+) -> tuple[Tensor, Tensor]:
+    """Return ``(a, b)`` if both are tensors of the dtype ``kind`` and of one shape (and ``ndim`` dimensions).
+
+    :func:`check_tensor` on each (a non-tensor reads ``must be a tensor, got list``, a wrong dtype names ``kind``),
+    then :func:`check_same_shape`: the common check of a metric's two inputs.
+    """
+    x = check_tensor(name, args[0], check_tensor(name, args[0], a, "any"), kind)
+    y = check_tensor(name, args[1], check_tensor(name, args[1], b, "any"), kind)
+    check_same_shape(name, x, y, args)
+    if ndim is not None:
+        check_tensor(name, args[0], x, kind, ndim=ndim)
+    return x, y

@@ -41,9 +41,11 @@ def _reference(reduction):
 _OK = torch.ones(3, 4)
 _BAD = [
     BadInput(
-        (_OK, _OK[:2]), ValueError, r"CosineSimilarity: `target` must have the shape of `preds` \(3, 4\), got \(2, 4\)"
+        (_OK, _OK[:2]),
+        ValueError,
+        r"CosineSimilarity: `target` must have the same shape as `preds` \(3, 4\), got \(2, 4\)",
     ),
-    BadInput((_OK[0], _OK[0]), ValueError, r"`preds` must be a 2-d \(N, D\) tensor, got shape \(4,\)"),
+    BadInput((_OK[0], _OK[0]), ValueError, r"`preds` must have 2 dimension\(s\), got shape \(4,\)"),
     BadInput(((_OK - 1).log(), _OK), ValueError, r"`preds` must hold only finite values, got 12 NaN or inf value\(s\)"),
     BadInput((_OK, _OK * float("nan")), ValueError, r"`target` must hold only finite values"),
     BadInput((_OK.tolist(), _OK), TypeError, r"`preds` must be a tensor, got list"),

@@ -84,10 +84,10 @@ def test_csi_harness(spec):
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({"threshold": "0.5"}, TypeError, "`threshold` must be a real number, got '0.5'"),
-        ({"threshold": float("nan")}, ValueError, "`threshold` must be a real number, got nan"),
+        ({"threshold": "0.5"}, TypeError, "`threshold` must be a float, got '0.5'"),
+        ({"threshold": float("nan")}, ValueError, "`threshold` must be a float, got nan"),
         ({"threshold": 0.5, "keep_sequence_dim": -1}, ValueError, "`keep_sequence_dim` must be an int >= 0, got -1"),
-        ({"threshold": 0.5, "keep_sequence_dim": 1.0}, TypeError, "`keep_sequence_dim` must be an int, got 1.0"),
+        ({"threshold": 0.5, "keep_sequence_dim": 1.0}, TypeError, "`keep_sequence_dim` must be an int >= 0, got 1.0"),
     ],
 )
 def test_csi_rejects_bad_arguments(kwargs, error, match):

@@ -92,7 +92,7 @@ def test_explained_variance_rejects_bad_arguments():
         ExplainedVariance(multioutput=None)
     with pytest.raises(ValueError, match=f"explained_variance: {match}"):
         explained_variance(torch.ones(2), torch.ones(2), multioutput=None)
-    with pytest.raises(TypeError, match="ExplainedVariance: `num_outputs` must be an int, got '3'"):
+    with pytest.raises(TypeError, match="ExplainedVariance: `num_outputs` must be an int >= 1, got '3'"):
         ExplainedVariance(num_outputs="3")
 
 

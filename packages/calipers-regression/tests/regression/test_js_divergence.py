@@ -58,12 +58,14 @@ def _reference(log_prob, reduction):
 _P = torch.full((2, 3), 1 / 3)
 _BAD = [
     BadInput(
-        (_P, _P[:, :2]), ValueError, r"JensenShannonDivergence: `q` must have the shape of `p` \(2, 3\), got \(2, 2\)"
+        (_P, _P[:, :2]),
+        ValueError,
+        r"JensenShannonDivergence: `q` must have the same shape as `p` \(2, 3\), got \(2, 2\)",
     ),
     BadInput(
         (_P.reshape(1, 2, 3), _P.reshape(1, 2, 3)),
         ValueError,
-        r"`p` must be a 2-d \(N, D\) tensor, got shape \(1, 2, 3\)",
+        r"`p` must have 2 dimension\(s\), got shape \(1, 2, 3\)",
     ),
     BadInput((_P, -_P), ValueError, r"JensenShannonDivergence: `q` must be non-negative, got 6 negative value\(s\)"),
     BadInput((_P + float("inf"), _P), ValueError, r"`p` must hold only finite values, got 6 NaN or inf value\(s\)"),

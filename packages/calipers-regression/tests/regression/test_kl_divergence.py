@@ -56,8 +56,8 @@ def _reference(log_prob, reduction):
 
 _P = torch.full((2, 3), 1 / 3)
 _BAD = [
-    BadInput((_P, _P[:1]), ValueError, r"KLDivergence: `q` must have the shape of `p` \(2, 3\), got \(1, 3\)"),
-    BadInput((_P[0], _P[0]), ValueError, r"KLDivergence: `p` must be a 2-d \(N, D\) tensor, got shape \(3,\)"),
+    BadInput((_P, _P[:1]), ValueError, r"KLDivergence: `q` must have the same shape as `p` \(2, 3\), got \(1, 3\)"),
+    BadInput((_P[0], _P[0]), ValueError, r"KLDivergence: `p` must have 2 dimension\(s\), got shape \(3,\)"),
     BadInput((_P - 0.5, _P), ValueError, r"KLDivergence: `p` must be non-negative, got 6 negative value\(s\)"),
     BadInput((_P, _P * float("nan")), ValueError, r"KLDivergence: `q` must hold only finite values"),
     BadInput((_P * torch.tensor([[1.0], [0.0]]), _P), ValueError, r"`p` must have a positive sum in every row, got 1"),

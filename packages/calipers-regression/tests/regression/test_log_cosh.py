@@ -71,7 +71,7 @@ def test_log_cosh_harness(spec):
 def test_log_cosh_rejects_bad_arguments():
     with pytest.raises(ValueError, match="LogCoshError: `num_outputs` must be an int >= 1, got 0"):
         LogCoshError(num_outputs=0)
-    with pytest.raises(TypeError, match="LogCoshError: `num_outputs` must be an int, got None"):
+    with pytest.raises(TypeError, match="LogCoshError: `num_outputs` must be an int >= 1, got None"):
         LogCoshError(num_outputs=None)
 
 

@@ -62,7 +62,7 @@ def test_mae_harness(spec):
 def test_mae_rejects_bad_arguments():
     with pytest.raises(ValueError, match="MeanAbsoluteError: `num_outputs` must be an int >= 1, got -1"):
         MeanAbsoluteError(num_outputs=-1)
-    with pytest.raises(TypeError, match="mean_absolute_error: `num_outputs` must be an int, got '2'"):
+    with pytest.raises(TypeError, match="mean_absolute_error: `num_outputs` must be an int >= 1, got '2'"):
         mean_absolute_error(torch.ones(2), torch.ones(2), num_outputs="2")
 
 

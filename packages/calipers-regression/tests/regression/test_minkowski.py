@@ -47,9 +47,9 @@ def test_minkowski_harness(spec):
     [
         (0.5, ValueError, "`p` must be a finite real number >= 1, got 0.5"),
         (float("inf"), ValueError, "`p` must be a finite real number >= 1, got inf"),
-        (float("nan"), ValueError, "`p` must be a real number, got nan"),
-        ("2", TypeError, "`p` must be a real number, got '2'"),
-        (True, TypeError, "`p` must be a real number, got True"),
+        (float("nan"), ValueError, "`p` must be a float, got nan"),
+        ("2", TypeError, "`p` must be a float, got '2'"),
+        (True, TypeError, "`p` must be a float, got True"),
     ],
 )
 def test_minkowski_rejects_bad_p(p, error, match):

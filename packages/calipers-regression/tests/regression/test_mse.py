@@ -102,8 +102,8 @@ def test_mse_harness(spec):
     [
         ({"squared": 1}, TypeError, "`squared` must be a bool, got 1"),
         ({"num_outputs": 0}, ValueError, "`num_outputs` must be an int >= 1, got 0"),
-        ({"num_outputs": 2.0}, TypeError, "`num_outputs` must be an int, got 2.0"),
-        ({"num_outputs": True}, TypeError, "`num_outputs` must be an int, got True"),
+        ({"num_outputs": 2.0}, TypeError, "`num_outputs` must be an int >= 1, got 2.0"),
+        ({"num_outputs": True}, TypeError, "`num_outputs` must be an int >= 1, got True"),
     ],
 )
 def test_mse_rejects_bad_arguments(kwargs, error, match):

@@ -69,7 +69,11 @@ def _bad_inputs(num_outputs):
         BadInput((nan, ok), ValueError, r"`preds` must hold only finite values, got \d+ NaN or inf"),
         BadInput((ok, nan * float("inf")), ValueError, r"`target` must hold only finite values"),
         BadInput(([1.0, 2.0], ok), TypeError, r"`preds` must be a tensor, got list"),
-        BadInput((ok.bool(), ok), TypeError, r"`preds` must be a real floating or integer tensor, got torch.bool"),
+        BadInput(
+            (ok.bool(), ok),
+            TypeError,
+            r"`preds` must be a real floating or integer tensor, got a tensor of dtype torch.bool",
+        ),
     ]
 
 
@@ -279,7 +283,9 @@ def test_pearson_argument_errors():
     ):
         pearson_corrcoef(torch.tensor(1.0), torch.tensor(1.0))
     with pytest.raises(
-        TypeError, match=r"pearson_corrcoef: `target` must be a real floating or integer tensor, got torch.complex64\."
+        TypeError,
+        match=r"pearson_corrcoef: `target` must be a real floating or integer tensor, got a tensor of dtype "
+        r"torch.complex64\.",
     ):
         pearson_corrcoef(torch.ones(3), torch.ones(3, dtype=torch.complex64))
 

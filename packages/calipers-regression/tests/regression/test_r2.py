@@ -104,7 +104,7 @@ def test_r2_harness(spec):
     ("kwargs", "error", "match"),
     [
         ({"adjusted": -1}, ValueError, "`adjusted` must be an int >= 0, got -1"),
-        ({"adjusted": 1.5}, TypeError, "`adjusted` must be an int, got 1.5"),
+        ({"adjusted": 1.5}, TypeError, "`adjusted` must be an int >= 0, got 1.5"),
         (
             {"multioutput": "mean"},
             ValueError,

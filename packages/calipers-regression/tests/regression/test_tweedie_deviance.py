@@ -93,7 +93,7 @@ def test_tweedie_harness(spec):
     [
         (0.5, ValueError, "`power` must be a finite number <= 0 or >= 1, got 0.5"),
         (float("inf"), ValueError, "`power` must be a finite number <= 0 or >= 1, got inf"),
-        (None, TypeError, "`power` must be a real number, got None"),
+        (None, TypeError, "`power` must be a float, got None"),
     ],
 )
 def test_tweedie_rejects_bad_power(power, error, match):

@@ -9,7 +9,9 @@ import torch
 import torch.distributed as dist
 from torch import Tensor
 
-from calipers.functional.regression._error_common import _accumulation_dtype
+from calipers.functional.regression._error_common import (
+    _accumulation_dtype,
+)
 from calipers.functional.regression.r2 import _sums_1d_apply, r2_sums_1d
 from calipers.metric import Metric
 

@@ -8,7 +8,9 @@ import torch
 from torch import Tensor
 
 from calipers._checks import check_devices
-from calipers.functional.regression._error_common import _update_dtype
+from calipers.functional.regression._error_common import (
+    _update_dtype,
+)
 from calipers.functional.regression.crps import (
     _continuous_ranked_probability_score_compute,
     _continuous_ranked_probability_score_format,

@@ -8,7 +8,10 @@ import torch
 from torch import Tensor
 
 from calipers._checks import check_devices
-from calipers.functional.regression._error_common import _check_num_outputs, _update_dtype
+from calipers.functional.regression._error_common import (
+    _check_num_outputs,
+    _update_dtype,
+)
 from calipers.functional.regression.log_cosh import (
     _log_cosh_error_compute,
     _log_cosh_error_format,

@@ -8,7 +8,9 @@ import torch
 from torch import Tensor
 
 from calipers._checks import check_devices
-from calipers.functional.regression._error_common import _update_dtype
+from calipers.functional.regression._error_common import (
+    _update_dtype,
+)
 from calipers.functional.regression.log_mse import (
     _mean_squared_log_error_compute,
     _mean_squared_log_error_format,

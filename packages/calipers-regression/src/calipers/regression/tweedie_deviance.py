@@ -8,7 +8,9 @@ import torch
 from torch import Tensor
 
 from calipers._checks import check_devices
-from calipers.functional.regression._error_common import _update_dtype
+from calipers.functional.regression._error_common import (
+    _update_dtype,
+)
 from calipers.functional.regression.tweedie_deviance import (
     _tweedie_deviance_score_arg_validation,
     _tweedie_deviance_score_compute,

@@ -8,7 +8,9 @@ import torch
 from torch import Tensor
 
 from calipers._checks import check_devices
-from calipers.functional.regression._error_common import _update_dtype
+from calipers.functional.regression._error_common import (
+    _update_dtype,
+)
 from calipers.functional.regression.wmape import (
     _weighted_mean_absolute_percentage_error_compute,
     _weighted_mean_absolute_percentage_error_format,

@@ -28,8 +28,8 @@ import warnings
 import torch
 from torch import Tensor
 
+from calipers._checks import check_finite, check_tensor
 from calipers.exceptions import CalipersUserWarning
-from calipers.functional.regression._checks import check_finite, check_real_tensor
 from calipers.utilities.data import dim_zero_cat
 
 __all__ = [
@@ -78,8 +78,8 @@ def check_correlation_pair(
         ValueError: for mismatched shapes, a shape other than ``(N,)``/``(N, d)``, a ``d`` other than
             ``num_outputs``, or NaN/inf values.
     """
-    p = check_real_tensor(name, "preds", preds)
-    t = check_real_tensor(name, "target", target)
+    p = check_tensor(name, "preds", check_tensor(name, "preds", preds, "any"), "number")
+    t = check_tensor(name, "target", check_tensor(name, "target", target, "any"), "number")
     if p.shape != t.shape:
         raise ValueError(f"{name}: `target` must have the shape of `preds` {tuple(p.shape)}, got {tuple(t.shape)}.")
     if p.ndim not in (1, 2):

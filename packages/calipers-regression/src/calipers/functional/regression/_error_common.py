@@ -1,20 +1,18 @@
-"""Checks and helpers shared by the error metrics (MSE, MAE, R2...): argument checks, input checks, dtypes.
+"""Helpers shared by the regression families (MSE, MAE, R2...): the shape rules of their inputs, and dtypes.
 
-Every check raises before any state changes and uses one message shape:
-``f"{name}: `{arg}` must be {expectation}, got {value!r}."`` with ``ValueError`` for bad values and ``TypeError``
-for bad types. ``name`` is the public function or class the user called.
+Argument and tensor checks come from :mod:`calipers._checks` (one message shape for every domain:
+``f"{name}: `{arg}` must be {expectation}, got {value!r}."``); this module adds only the regression-specific rules
+built on them (``num_outputs``, the allowed input ranks).
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
 from typing import Any
 
 import torch
 from torch import Tensor
 
-from calipers._checks import check_flag, check_same_device
+from calipers._checks import check_int
 
 __all__: list[str] = []
 
@@ -23,54 +21,11 @@ PERCENTAGE_EPSILON = 1.17e-06
 MULTIOUTPUT_CHOICES = ("raw_values", "uniform_average", "variance_weighted")
 
 
-def _check_bool(name: str, arg: str, value: Any) -> None:
-    check_flag(name, arg, value)
-
-
-def _check_int(name: str, arg: str, value: Any, minimum: int) -> None:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError(f"{name}: `{arg}` must be an int, got {value!r}.")
-    if value < minimum:
-        raise ValueError(f"{name}: `{arg}` must be an int >= {minimum}, got {value!r}.")
-
-
 def _check_num_outputs(name: str, num_outputs: Any, allow_none: bool = False) -> None:
+    """``num_outputs``: an int >= 1 (or ``None`` when ``allow_none``)."""
     if num_outputs is None and allow_none:
         return
-    _check_int(name, "num_outputs", num_outputs, 1)
-
-
-def _check_real(name: str, arg: str, value: Any) -> float:
-    """Return ``value`` as a float; it must be a real number (not a bool) that is not NaN."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{name}: `{arg}` must be a real number, got {value!r}.")
-    if math.isnan(value):
-        raise ValueError(f"{name}: `{arg}` must be a real number, got {value!r}.")
-    return float(value)
-
-
-def _check_choice(name: str, arg: str, value: Any, choices: Sequence[str]) -> None:
-    if not isinstance(value, str) or value not in choices:
-        raise ValueError(f"{name}: `{arg}` must be one of {sorted(choices)}, got {value!r}.")
-
-
-def _check_tensor(name: str, arg: str, value: Any) -> None:
-    if not isinstance(value, Tensor):
-        raise TypeError(f"{name}: `{arg}` must be a tensor, got {type(value).__name__}.")
-    if value.is_complex():
-        raise TypeError(f"{name}: `{arg}` must be a real tensor, got dtype {value.dtype}.")
-
-
-def _check_same_shape(name: str, preds: Any, target: Any, target_arg: str = "target") -> None:
-    """Both must be real tensors of the same shape, on the same device."""
-    _check_tensor(name, "preds", preds)
-    _check_tensor(name, target_arg, target)
-    if preds.shape != target.shape:
-        raise ValueError(
-            f"{name}: `{target_arg}` must have the same shape as `preds` {tuple(preds.shape)}, "
-            f"got {tuple(target.shape)}."
-        )
-    check_same_device(name, preds, target, ("preds", target_arg))
+    check_int(name, "num_outputs", num_outputs, 1)
 
 
 def _check_one_or_two_dims(name: str, preds: Tensor) -> None:
@@ -168,3 +123,9 @@ def _average_outputs(scores: Tensor, variances: Tensor, multioutput: str) -> Ten
 def _update_dtype(state_dtype: torch.dtype, *tensors: Tensor) -> torch.dtype:
     """The dtype a class computes a batch in: its state dtype promoted with the inputs' (at least float32)."""
     return _accumulation_dtype(torch.promote_types(state_dtype, _float_dtype(*tensors)))
+
+
+def result_dtype(a: Tensor, b: Tensor) -> torch.dtype:
+    """The dtype of a functional result: the promoted floating dtype of the inputs (default dtype for integers)."""
+    dtype = torch.promote_types(a.dtype, b.dtype)
+    return dtype if dtype.is_floating_point else torch.get_default_dtype()

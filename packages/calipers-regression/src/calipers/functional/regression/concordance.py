@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from torch import Tensor
 
-from calipers.functional.regression._checks import check_flag, result_dtype
+from calipers._checks import check_flag
 from calipers.functional.regression._correlation import (
     batch_comoments,
     check_num_outputs,
     sanitized_comoments,
     warn_if_undefined,
 )
+from calipers.functional.regression._error_common import result_dtype
 
 __all__ = ["concordance_corrcoef"]
 

@@ -14,7 +14,8 @@ from typing import Literal
 
 from torch import Tensor
 
-from calipers.functional.regression._checks import check_finite, check_flag, check_same_2d, result_dtype
+from calipers._checks import check_finite, check_flag, check_tensor_pair
+from calipers.functional.regression._error_common import result_dtype
 
 __all__ = ["cosine_similarity"]
 
@@ -30,7 +31,7 @@ def _cosine_similarity_arg_validation(name: str, reduction: object, validate_arg
 
 def _cosine_similarity_tensor_validation(name: str, preds: Tensor, target: Tensor, validate_args: bool) -> None:
     """Check the inputs: real tensors of one ``(N, D)`` shape and (if ``validate_args``) finite values."""
-    check_same_2d(name, preds, target, ("preds", "target"))
+    check_tensor_pair(name, preds, target, ("preds", "target"), "number", ndim=2)
     if validate_args:
         check_finite(name, "preds", preds)
         check_finite(name, "target", target)

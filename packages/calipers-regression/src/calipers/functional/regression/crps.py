@@ -17,15 +17,20 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from calipers.functional.regression._error_common import _accumulation_dtype, _cast, _check_tensor, _float_dtype
+from calipers._checks import check_tensor
+from calipers.functional.regression._error_common import (
+    _accumulation_dtype,
+    _cast,
+    _float_dtype,
+)
 
 __all__ = ["continuous_ranked_probability_score"]
 
 
 def _continuous_ranked_probability_score_tensor_validation(name: str, preds: Any, target: Any) -> None:
     """``preds`` of shape ``(N, M)`` with ``M >= 2`` ensemble members, ``target`` of shape ``(N,)``."""
-    _check_tensor(name, "preds", preds)
-    _check_tensor(name, "target", target)
+    check_tensor(name, "preds", check_tensor(name, "preds", preds, "any"))
+    check_tensor(name, "target", check_tensor(name, "target", target, "any"))
     if preds.ndim != 2 or preds.shape[1] < 2:
         raise ValueError(
             f"{name}: `preds` must have shape (N, M) with M >= 2 ensemble members, got {tuple(preds.shape)}."

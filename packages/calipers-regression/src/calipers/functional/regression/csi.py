@@ -18,24 +18,23 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from calipers._checks import check_finite
-from calipers.functional.regression._error_common import _check_int, _check_real, _check_same_shape
+from calipers._checks import check_finite, check_float, check_int, check_tensor_pair
 
 __all__ = ["critical_success_index"]
 
 
 def _critical_success_index_arg_validation(name: str, threshold: Any, keep_sequence_dim: Any) -> None:
     """``threshold`` a real number, ``keep_sequence_dim`` None or an int >= 0."""
-    _check_real(name, "threshold", threshold)
+    check_float(name, "threshold", threshold)
     if keep_sequence_dim is not None:
-        _check_int(name, "keep_sequence_dim", keep_sequence_dim, 0)
+        check_int(name, "keep_sequence_dim", keep_sequence_dim, 0)
 
 
 def _critical_success_index_tensor_validation(
     name: str, preds: Any, target: Any, keep_sequence_dim: int | None
 ) -> None:
     """Same shapes, ``keep_sequence_dim`` (if any) a dimension of them, and no NaN (one host sync per input)."""
-    _check_same_shape(name, preds, target)
+    check_tensor_pair(name, preds, target)
     if keep_sequence_dim is not None and keep_sequence_dim >= preds.ndim:
         raise ValueError(
             f"{name}: `keep_sequence_dim` must be smaller than the number of dimensions of `preds` ({preds.ndim}), "

@@ -15,11 +15,11 @@ from typing import Any, Literal
 import torch
 from torch import Tensor
 
+from calipers._checks import check_choice
 from calipers.functional.regression._error_common import (
     MULTIOUTPUT_CHOICES,
     _average_outputs,
     _centered_sum_of_squares,
-    _check_choice,
     _check_num_outputs,
     _column_min_max,
     _float_dtype,
@@ -40,7 +40,7 @@ EXPLAINED_VARIANCE_STATES = (
 
 def _explained_variance_arg_validation(name: str, multioutput: Any, num_outputs: Any = None) -> None:
     """``multioutput`` among the three choices, ``num_outputs`` None or an int >= 1."""
-    _check_choice(name, "multioutput", multioutput, MULTIOUTPUT_CHOICES)
+    check_choice(name, "multioutput", multioutput, MULTIOUTPUT_CHOICES)
     _check_num_outputs(name, num_outputs, allow_none=True)
 
 

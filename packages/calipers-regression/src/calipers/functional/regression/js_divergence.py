@@ -16,7 +16,7 @@ from typing import Literal
 import torch
 from torch import Tensor
 
-from calipers.functional.regression._checks import result_dtype
+from calipers.functional.regression._error_common import result_dtype
 from calipers.functional.regression.kl_divergence import (
     _kl_divergence_arg_validation,
     _kl_divergence_compute,

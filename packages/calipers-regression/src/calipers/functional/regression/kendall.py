@@ -28,13 +28,14 @@ from typing import Literal
 import torch
 from torch import Tensor
 
-from calipers.functional.regression._checks import check_flag, result_dtype
+from calipers._checks import check_flag
 from calipers.functional.regression._correlation import (
     check_correlation_pair,
     check_num_outputs,
     format_correlation_pair,
     warn_if_undefined,
 )
+from calipers.functional.regression._error_common import result_dtype
 from calipers.functional.regression._ranks import count_inversions, dense_ranks, tie_group_sizes
 
 __all__ = ["kendall_rank_corrcoef"]

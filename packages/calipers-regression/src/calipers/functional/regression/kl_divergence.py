@@ -19,7 +19,8 @@ from typing import Literal
 import torch
 from torch import Tensor
 
-from calipers.functional.regression._checks import check_finite, check_flag, check_same_2d, result_dtype
+from calipers._checks import check_finite, check_flag, check_tensor_pair
+from calipers.functional.regression._error_common import result_dtype
 
 __all__ = ["kl_divergence"]
 
@@ -83,7 +84,7 @@ def _kl_divergence_arg_validation(name: str, log_prob: object, reduction: object
 
 def _kl_divergence_tensor_validation(name: str, p: Tensor, q: Tensor, log_prob: bool, validate_args: bool) -> None:
     """Check the inputs: real ``(N, D)`` tensors of one shape, and (if ``validate_args``) distributions."""
-    check_same_2d(name, p, q, ("p", "q"))
+    check_tensor_pair(name, p, q, ("p", "q"), "number", ndim=2)
     if validate_args:
         _check_distribution(name, "p", p, log_prob)
         _check_distribution(name, "q", q, log_prob)

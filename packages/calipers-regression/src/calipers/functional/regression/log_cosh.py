@@ -16,12 +16,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from calipers._checks import check_tensor_pair
 from calipers.functional.regression._error_common import (
     _accumulation_dtype,
     _cast,
     _check_one_or_two_dims,
     _check_outputs,
-    _check_same_shape,
     _float_dtype,
 )
 
@@ -32,7 +32,7 @@ _LOG_2 = math.log(2.0)
 
 def _log_cosh_error_tensor_validation(name: str, preds: Any, target: Any, num_outputs: int | None = None) -> None:
     """Same shapes, ``(N,)`` or ``(N, k)``; with ``num_outputs``, ``k`` must equal it."""
-    _check_same_shape(name, preds, target)
+    check_tensor_pair(name, preds, target)
     _check_one_or_two_dims(name, preds)
     if num_outputs is not None:
         _check_outputs(name, preds, num_outputs, flatten_single=False)

@@ -13,10 +13,10 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from calipers._checks import check_tensor_pair
 from calipers.functional.regression._error_common import (
     _accumulation_dtype,
     _cast,
-    _check_same_shape,
     _float_dtype,
 )
 
@@ -25,7 +25,7 @@ __all__ = ["mean_squared_log_error"]
 
 def _mean_squared_log_error_tensor_validation(name: str, preds: Any, target: Any) -> None:
     """Real tensors of the same shape whose values are all greater than -1 (one device-to-host sync)."""
-    _check_same_shape(name, preds, target)
+    check_tensor_pair(name, preds, target)
     bad_preds, bad_target = (preds <= -1).any(), (target <= -1).any()
     if bool(bad_preds | bad_target):
         arg, value = ("preds", preds) if bool(bad_preds) else ("target", target)

@@ -12,12 +12,12 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from calipers._checks import check_tensor_pair
 from calipers.functional.regression._error_common import (
     _accumulation_dtype,
     _cast,
     _check_num_outputs,
     _check_outputs,
-    _check_same_shape,
     _float_dtype,
 )
 
@@ -31,7 +31,7 @@ def _mean_absolute_error_arg_validation(name: str, num_outputs: Any) -> None:
 
 def _mean_absolute_error_tensor_validation(name: str, preds: Any, target: Any, num_outputs: int) -> None:
     """Same shapes; ``(N, num_outputs)`` inputs when ``num_outputs > 1`` (any shape, flattened, otherwise)."""
-    _check_same_shape(name, preds, target)
+    check_tensor_pair(name, preds, target)
     _check_outputs(name, preds, num_outputs, flatten_single=True)
 
 

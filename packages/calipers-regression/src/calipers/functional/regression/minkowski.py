@@ -13,11 +13,10 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from calipers._checks import check_float, check_tensor_pair
 from calipers.functional.regression._error_common import (
     _accumulation_dtype,
     _cast,
-    _check_real,
-    _check_same_shape,
     _float_dtype,
 )
 
@@ -26,14 +25,14 @@ __all__ = ["minkowski_distance"]
 
 def _minkowski_distance_arg_validation(name: str, p: Any) -> None:
     """``p`` must be a finite real number >= 1."""
-    value = _check_real(name, "p", p)
+    value = check_float(name, "p", p)
     if not (math.isfinite(value) and value >= 1):
         raise ValueError(f"{name}: `p` must be a finite real number >= 1, got {p!r}.")
 
 
 def _minkowski_distance_tensor_validation(name: str, preds: Any, targets: Any) -> None:
     """Real tensors of the same shape."""
-    _check_same_shape(name, preds, targets, target_arg="targets")
+    check_tensor_pair(name, preds, targets, args=("preds", "targets"))
 
 
 def _minkowski_distance_format(preds: Tensor, targets: Tensor, dtype: torch.dtype) -> tuple[Tensor, Tensor]:

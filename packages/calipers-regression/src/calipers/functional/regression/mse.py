@@ -13,13 +13,12 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from calipers._checks import check_flag, check_tensor_pair
 from calipers.functional.regression._error_common import (
     _accumulation_dtype,
     _cast,
-    _check_bool,
     _check_num_outputs,
     _check_outputs,
-    _check_same_shape,
     _float_dtype,
 )
 
@@ -28,13 +27,13 @@ __all__ = ["mean_squared_error"]
 
 def _mean_squared_error_arg_validation(name: str, squared: Any, num_outputs: Any) -> None:
     """Check ``squared`` (a bool) and ``num_outputs`` (an int >= 1)."""
-    _check_bool(name, "squared", squared)
+    check_flag(name, "squared", squared)
     _check_num_outputs(name, num_outputs)
 
 
 def _mean_squared_error_tensor_validation(name: str, preds: Any, target: Any, num_outputs: int) -> None:
     """Same shapes; ``(N, num_outputs)`` inputs when ``num_outputs > 1`` (any shape, flattened, otherwise)."""
-    _check_same_shape(name, preds, target)
+    check_tensor_pair(name, preds, target)
     _check_outputs(name, preds, num_outputs, flatten_single=True)
 
 

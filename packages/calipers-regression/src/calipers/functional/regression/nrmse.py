@@ -18,14 +18,13 @@ from typing import Any, Literal
 import torch
 from torch import Tensor
 
+from calipers._checks import check_choice, check_tensor_pair
 from calipers.functional.regression._error_common import (
     _accumulation_dtype,
     _cast,
     _centered_sum_of_squares,
-    _check_choice,
     _check_num_outputs,
     _check_outputs,
-    _check_same_shape,
     _column_min_max,
     _float_dtype,
     _sum_of_squares,
@@ -46,13 +45,13 @@ NORMALIZATION_STATES: dict[str, dict[str, str]] = {
 
 def _normalized_root_mean_squared_error_arg_validation(name: str, normalization: Any, num_outputs: Any) -> None:
     """``normalization`` among the four choices, ``num_outputs`` an int >= 1."""
-    _check_choice(name, "normalization", normalization, NORMALIZATIONS)
+    check_choice(name, "normalization", normalization, NORMALIZATIONS)
     _check_num_outputs(name, num_outputs)
 
 
 def _normalized_root_mean_squared_error_tensor_validation(name: str, preds: Any, target: Any, num_outputs: int) -> None:
     """Same shapes; ``(N, num_outputs)`` inputs when ``num_outputs > 1`` (any shape, flattened, otherwise)."""
-    _check_same_shape(name, preds, target)
+    check_tensor_pair(name, preds, target)
     _check_outputs(name, preds, num_outputs, flatten_single=True)
 
 

@@ -18,6 +18,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from calipers._checks import check_choice, check_int, check_tensor_pair
 from calipers.exceptions import CalipersUserWarning
 from calipers.functional.regression._error_common import (
     MULTIOUTPUT_CHOICES,
@@ -25,12 +26,9 @@ from calipers.functional.regression._error_common import (
     _average_outputs,
     _cast,
     _centered_sum_of_squares,
-    _check_choice,
-    _check_int,
     _check_num_outputs,
     _check_one_or_two_dims,
     _check_outputs,
-    _check_same_shape,
     _column_min_max,
     _float_dtype,
     _forced_finite_score,
@@ -45,14 +43,14 @@ R2_STATES = ("sum_target", "sum_squared_target", "residual_sum_squares", "min_ta
 
 def _r2_score_arg_validation(name: str, adjusted: Any, multioutput: Any, num_outputs: Any = None) -> None:
     """``adjusted`` an int >= 0, ``multioutput`` among the three choices, ``num_outputs`` None or an int >= 1."""
-    _check_int(name, "adjusted", adjusted, 0)
-    _check_choice(name, "multioutput", multioutput, MULTIOUTPUT_CHOICES)
+    check_int(name, "adjusted", adjusted, 0)
+    check_choice(name, "multioutput", multioutput, MULTIOUTPUT_CHOICES)
     _check_num_outputs(name, num_outputs, allow_none=True)
 
 
 def _r2_score_tensor_validation(name: str, preds: Any, target: Any, num_outputs: int | None = None) -> None:
     """Same shapes, ``(N,)`` or ``(N, k)``; with ``num_outputs``, ``k`` must equal it."""
-    _check_same_shape(name, preds, target)
+    check_tensor_pair(name, preds, target)
     _check_one_or_two_dims(name, preds)
     if num_outputs is not None:
         _check_outputs(name, preds, num_outputs, flatten_single=False)

@@ -15,9 +15,9 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from calipers._checks import check_flag
 from calipers.functional.regression._error_common import (
     _centered_sum_of_squares,
-    _check_bool,
     _check_num_outputs,
     _float_dtype,
 )
@@ -28,7 +28,7 @@ __all__ = ["relative_squared_error"]
 
 def _relative_squared_error_arg_validation(name: str, squared: Any, num_outputs: Any = 1) -> None:
     """``squared`` a bool, ``num_outputs`` an int >= 1."""
-    _check_bool(name, "squared", squared)
+    check_flag(name, "squared", squared)
     _check_num_outputs(name, num_outputs)
 
 

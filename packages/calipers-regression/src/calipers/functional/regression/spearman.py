@@ -11,13 +11,14 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from calipers.functional.regression._checks import check_flag, result_dtype
+from calipers._checks import check_flag
 from calipers.functional.regression._correlation import (
     check_correlation_pair,
     check_num_outputs,
     format_correlation_pair,
     warn_if_undefined,
 )
+from calipers.functional.regression._error_common import result_dtype
 from calipers.functional.regression._ranks import centred_average_ranks, rank_dot, sort_rows, sortable_keys
 
 __all__ = ["spearman_corrcoef"]

@@ -13,11 +13,11 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from calipers._checks import check_tensor_pair
 from calipers.functional.regression._error_common import (
     PERCENTAGE_EPSILON,
     _accumulation_dtype,
     _cast,
-    _check_same_shape,
     _float_dtype,
 )
 
@@ -26,7 +26,7 @@ __all__ = ["symmetric_mean_absolute_percentage_error"]
 
 def _symmetric_mean_absolute_percentage_error_tensor_validation(name: str, preds: Any, target: Any) -> None:
     """Real tensors of the same shape."""
-    _check_same_shape(name, preds, target)
+    check_tensor_pair(name, preds, target)
 
 
 def _symmetric_mean_absolute_percentage_error_format(

@@ -21,11 +21,10 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from calipers._checks import check_float, check_tensor_pair
 from calipers.functional.regression._error_common import (
     _accumulation_dtype,
     _cast,
-    _check_real,
-    _check_same_shape,
     _float_dtype,
 )
 
@@ -34,14 +33,14 @@ __all__ = ["tweedie_deviance_score"]
 
 def _tweedie_deviance_score_arg_validation(name: str, power: Any) -> None:
     """``power`` must be a finite real number outside ``(0, 1)``."""
-    value = _check_real(name, "power", power)
+    value = check_float(name, "power", power)
     if not math.isfinite(value) or 0 < value < 1:
         raise ValueError(f"{name}: `power` must be a finite number <= 0 or >= 1, got {power!r}.")
 
 
 def _tweedie_deviance_score_tensor_validation(name: str, preds: Any, targets: Any, power: float) -> None:
     """Same shapes, and values inside the domain of ``power`` (see the module documentation)."""
-    _check_same_shape(name, preds, targets, target_arg="targets")
+    check_tensor_pair(name, preds, targets, args=("preds", "targets"))
     if power == 0:
         return
     bad_preds = (preds <= 0).any()
