@@ -150,17 +150,26 @@ def _sdr_tensor_validation(name: str, preds: object, target: object, filter_leng
     return p, t
 
 
-def _sdr_format(preds: Tensor, target: Tensor, zero_mean: bool) -> tuple[Tensor, Tensor, torch.dtype]:
-    """Float64 signals flattened to ``(N, time)`` (centred with ``zero_mean``); the values' dtype (float64/32).
+def _sdr_format(
+    preds: Tensor, target: Tensor, zero_mean: bool, filter_length: int
+) -> tuple[Tensor, Tensor, torch.dtype]:
+    """Float64 signals ``(N, n_fft)``, zero-padded for the correlations (centred with ``zero_mean``), and the
+    values' dtype (float64 or float32). One pass per signal: the cast writes straight into the padded buffer.
 
-    The signals are not normalised here: the energies enter :func:`_sdr_update` analytically.
+    The signals are not normalised here: their energies enter :func:`_sdr_update` analytically.
     """
     out = torch.float64 if _value_dtype(preds, target) == torch.float64 else torch.float32
-    p = preds.reshape(-1, preds.shape[-1]).to(torch.float64)
-    t = target.reshape(-1, target.shape[-1]).to(torch.float64)
-    if zero_mean:
-        p, t = _centre(p), _centre(t)
-    return p, t, out
+    length = preds.shape[-1]
+    n_fft = _fft_size(length + filter_length - 1)
+    buffers = []
+    for x in (preds, target):
+        flat = x.reshape(-1, length)
+        if zero_mean:
+            flat = _centre(flat.to(torch.float64))
+        padded = torch.zeros(flat.shape[0], n_fft, dtype=torch.float64, device=flat.device)
+        padded[:, :length] = flat
+        buffers.append(padded)
+    return buffers[0], buffers[1], out
 
 
 def _fft_size(n: int) -> int:
@@ -180,10 +189,12 @@ def _fft_size(n: int) -> int:
 
 
 def _correlations(preds: Tensor, target: Tensor, filter_length: int) -> tuple[Tensor, Tensor]:
-    """Autocorrelation of ``target`` and its cross-correlation with ``preds``, lags ``0 .. filter_length - 1``."""
-    n_fft = _fft_size(preds.shape[-1] + filter_length - 1)
-    target_fft = torch.fft.rfft(target, n_fft)
-    preds_fft = torch.fft.rfft(preds, n_fft)
+    """Autocorrelation of ``target`` and its cross-correlation with ``preds`` (zero-padded ``(N, n_fft)`` signals),
+    lags ``0 .. filter_length - 1``.
+    """
+    n_fft = preds.shape[-1]
+    target_fft = torch.fft.rfft(target)
+    preds_fft = torch.fft.rfft(preds)
     auto = torch.fft.irfft(torch.view_as_real(target_fft).square().sum(-1), n_fft)[:, :filter_length]
     cross = torch.fft.irfft(target_fft.conj() * preds_fft, n_fft)[:, :filter_length]
     return auto, cross
@@ -251,7 +262,7 @@ def signal_distortion_ratio(
     _sdr_arg_validation(name, use_cg_iter, filter_length, zero_mean, load_diag)
     p, t = _sdr_tensor_validation(name, preds, target, filter_length)
     shape = p.shape[:-1]
-    p, t, out = _sdr_format(p, t, zero_mean)
+    p, t, out = _sdr_format(p, t, zero_mean, filter_length)
     return _sdr_update(p, t, use_cg_iter, filter_length, load_diag).to(out).reshape(shape)
 
 
