@@ -153,10 +153,10 @@ def _sdr_tensor_validation(name: str, preds: object, target: object, filter_leng
 def _sdr_format(
     preds: Tensor, target: Tensor, zero_mean: bool, filter_length: int
 ) -> tuple[Tensor, Tensor, torch.dtype]:
-    """Float64 signals ``(N, n_fft)``, zero-padded for the correlations (centred with ``zero_mean``), and the
-    values' dtype (float64 or float32). One pass per signal: the cast writes straight into the padded buffer.
+    """Float64 signals ``(N, n_fft)`` zero-padded for the correlations, and the values' dtype (float64/32).
 
-    The signals are not normalised here: their energies enter :func:`_sdr_update` analytically.
+    One pass per signal: the cast writes straight into the padded buffer (centred first with ``zero_mean``). The
+    signals are not normalised here: their energies enter :func:`_sdr_update` analytically.
     """
     out = torch.float64 if _value_dtype(preds, target) == torch.float64 else torch.float32
     length = preds.shape[-1]
