@@ -189,8 +189,9 @@ def _fft_size(n: int) -> int:
 
 
 def _correlations(preds: Tensor, target: Tensor, filter_length: int) -> tuple[Tensor, Tensor]:
-    """Autocorrelation of ``target`` and its cross-correlation with ``preds`` (zero-padded ``(N, n_fft)`` signals),
-    lags ``0 .. filter_length - 1``.
+    """Autocorrelation of ``target`` and its cross-correlation with ``preds``, lags ``0 .. filter_length - 1``.
+
+    The inputs are the zero-padded ``(N, n_fft)`` signals of :func:`_sdr_format`.
     """
     n_fft = preds.shape[-1]
     target_fft = torch.fft.rfft(target)
