@@ -126,8 +126,9 @@ def _complex_snr_tensor_validation(name: str, preds: object, target: object) -> 
 
 def _complex_snr_format(preds: Tensor, target: Tensor) -> tuple[Tensor, Tensor, torch.dtype]:
     """Flatten ``(..., F, T, 2)`` to ``(..., F * T * 2)`` and cast to the compute dtype."""
-    p = preds.reshape(*preds.shape[:-3], -1)
-    t = target.reshape(*target.shape[:-3], -1)
+    flat = preds.shape[-3] * preds.shape[-2] * preds.shape[-1]
+    p = preds.reshape(*preds.shape[:-3], flat)
+    t = target.reshape(*target.shape[:-3], flat)
     return _snr_format(p, t)
 
 

@@ -111,6 +111,8 @@ def _srmr_update(
     norm: bool,
 ) -> Tensor:
     """SRMR of every (formatted, ``(N, time)``) signal, float64, shape ``(N,)``."""
+    if preds.shape[0] == 0:
+        return preds.new_zeros(0)
     centres = erb_centre_frequencies(fs, n_cochlear_filters, float(low_freq))
     envelopes = analytic_envelope(gammatone_filterbank(preds, fs, n_cochlear_filters, float(low_freq)))  # (N, C, T)
     top = (30.0 if norm else 128.0) if max_cf is None else float(max_cf)
