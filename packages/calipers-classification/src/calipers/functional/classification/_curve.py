@@ -118,14 +118,24 @@ def check_float_preds(name: str, preds: Any) -> None:
 
 
 def normalize(preds: Tensor, valid: Tensor | None, how: str | None) -> Tensor:
-    """Apply ``how`` (``"sigmoid"``, ``"softmax"`` over dim 1, ``None``) when a counted score is outside [0, 1]."""
+    """Apply ``how`` (``"sigmoid"``, ``"softmax"`` over dim 1, ``None``) when a counted score is outside [0, 1].
+
+    On the CPU the decision is read in Python (a CPU "sync" costs nothing), so probabilities skip the normalisation;
+    on other devices both candidates are computed and one is chosen by ``torch.where`` (no host synchronisation).
+    """
     if how is None:
         return preds
     outside = (preds < 0) | (preds > 1)
     if valid is not None:
         outside = outside & valid
-    normed = preds.sigmoid() if how == "sigmoid" else finite_logits(preds).softmax(1)
-    return torch.where(outside.any(), normed, preds)
+    logits = outside.any()
+    if preds.is_cpu:
+        return _normalized(preds, how) if bool(logits) else preds
+    return torch.where(logits, _normalized(preds, how), preds)
+
+
+def _normalized(preds: Tensor, how: str) -> Tensor:
+    return preds.sigmoid() if how == "sigmoid" else finite_logits(preds).softmax(1)
 
 
 # ---------------------------------------------------------------------------------------------- binned
