@@ -142,8 +142,9 @@ class MulticlassStatScoresBase(StatScoresState):
 
     def _contribution(self, preds: Tensor, target: Tensor) -> Tensor:
         d = self.__dict__
-        self._check_devices(preds, target)
-        return _multiclass_counts(
+        if d["_device"].type != "cpu" or not (getattr(preds, "is_cpu", True) and getattr(target, "is_cpu", True)):
+            self._check_devices(preds, target)
+        return _multiclass_counts(  # positional: the per-call cost of the common small batch counts here
             type(self).__name__,
             preds,
             target,
@@ -153,8 +154,9 @@ class MulticlassStatScoresBase(StatScoresState):
             d["multidim_average"],
             d["ignore_index"],
             d["validate_args"],
-            check_args=False,
-            path=d["_path"],
+            0,
+            False,
+            d["_path"],
         )
 
     def _state_signature(self) -> Hashable:
