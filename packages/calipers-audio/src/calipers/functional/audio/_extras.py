@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import atexit
 import importlib
-import multiprocessing
 from collections.abc import Callable, Sequence
-from multiprocessing.pool import Pool
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from multiprocessing.pool import Pool
 
 import numpy as np
 
@@ -47,6 +48,8 @@ def _pool(n_processes: int) -> Pool:
     """
     pool = _POOLS.get(n_processes)
     if pool is None:
+        import multiprocessing  # the pool machinery only when a pool is asked for (import time)
+
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         pool = multiprocessing.get_context(method).Pool(n_processes)
         _POOLS[n_processes] = pool
