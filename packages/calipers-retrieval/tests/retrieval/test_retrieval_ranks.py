@@ -6,6 +6,8 @@ ranks; one query has no relevant document and one has only relevant ones.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import pytrec_eval
@@ -172,6 +174,7 @@ SPECS = [
     MetricSpec(RetrievalAUROC, _sklearn_auroc(top_k=4, max_fpr=0.5), _rows(ties=True, seed=9),
                metric_args={"top_k": 4, "max_fpr": 0.5}, id="auroc@4-fpr0.5-sklearn"),
 ]  # fmt: skip
+SPECS = [replace(spec, nan_policy="raise") for spec in SPECS]  # NaN scores are refused (docs/api/retrieval.md)
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
