@@ -256,3 +256,24 @@ def test_argument_checks_ignore_validate_args(call, error, match):
         warnings.simplefilter("ignore")
         with pytest.raises(error, match=match):
             call()
+
+
+@pytest.mark.parametrize("task", ["binary", "multiclass", "multilabel"])
+def test_kept_samples_do_not_alias_a_reused_input_buffer(task):
+    """A caller refilling one input buffer per batch must not rewrite the batches an exact curve already kept."""
+    metric = getattr(C, task.capitalize() + "AUROC")(**_TASK_ARGS[task])
+    preds, target = _preds(task), _target(task)
+    first = (preds.clone(), target.clone())
+    metric.update(preds, target)
+    second = (preds.roll(1, -1) if task != "binary" else 1 - preds, target.roll(1, 0))
+    preds.copy_(second[0])  # the same buffers, refilled
+    target.copy_(second[1])
+    metric.update(preds, target)
+    reference, aliased = (getattr(C, task.capitalize() + "AUROC")(**_TASK_ARGS[task]) for _ in range(2))
+    reference.update(*first)
+    reference.update(*second)
+    aliased.update(*second)
+    aliased.update(*second)
+    assert not torch.allclose(reference.compute(), aliased.compute())  # the test can tell them apart
+    torch.testing.assert_close(metric.compute(), reference.compute())
+    assert all(p.untyped_storage().data_ptr() != preds.untyped_storage().data_ptr() for p in metric.preds)

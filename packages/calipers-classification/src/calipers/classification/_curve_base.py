@@ -67,14 +67,19 @@ class _CurveStateBase(Metric):
             shape = (len(t), 2, 2) if self._task == "binary" else (len(t), size, 2, 2)
             self.add_state("confmat", torch.zeros(shape, dtype=torch.long), dist_reduce_fx="sum")
 
-    def _fold(self, state: CurveState) -> None:
-        """Add a batch's state: binned counts are summed; exact samples are kept, an empty batch leaves no entry."""
+    def _fold(self, state: CurveState, preds: Tensor, target: Tensor) -> None:
+        """Add a batch's state: binned counts are summed; exact samples are kept, an empty batch leaves no entry.
+
+        Kept samples never share memory with the caller's ``preds``/``target`` (a reused input buffer would otherwise
+        rewrite every batch kept so far): a kept tensor that is a view of an input is copied.
+        """
         d = self.__dict__
         if isinstance(state, Tensor):
             d["confmat"] += state
         elif state[0].shape[0]:
-            d["preds"].append(state[0])
-            d["target"].append(state[1])
+            inputs = {preds.untyped_storage().data_ptr(), target.untyped_storage().data_ptr()}
+            for name, kept in zip(("preds", "target"), state):
+                d[name].append(kept.clone() if kept.untyped_storage().data_ptr() in inputs else kept)
 
     def _final_state(self) -> CurveState:
         """The binned confmat, or the concatenated ``(preds, target)`` (empty tensors before any update)."""
@@ -125,7 +130,9 @@ class BinaryCurveState(_CurveStateBase):
                 self.validate_args,
                 self._normalization,
                 self.device,
-            )
+            ),
+            preds,
+            target,
         )
 
 
@@ -147,7 +154,9 @@ class MulticlassCurveState(_CurveStateBase):
                 self.ignore_index,
                 self.validate_args,
                 self.device,
-            )
+            ),
+            preds,
+            target,
         )
 
 
@@ -169,5 +178,7 @@ class MultilabelCurveState(_CurveStateBase):
                 self.ignore_index,
                 self.validate_args,
                 self.device,
-            )
+            ),
+            preds,
+            target,
         )
