@@ -109,6 +109,15 @@ def test_chrf_differs_from_torchmetrics_which_averages_per_order_scores() -> Non
     assert abs(float(tmf.chrf_score(preds, target)) - ours) > 1e-4
 
 
+def test_chrf_eps_variant_leaves_out_orders_the_reference_lacks() -> None:
+    # "x" has no character bigram: SacreBLEU counts none of the hypothesis' bigrams for that sentence either.
+    preds, target = ["abcdefg hij", "xyzuvw"], [["abcdefg hij"], ["x"]]
+    ours = float(chrf_score(preds, target, eps_smoothing=True))
+    assert ours == pytest.approx(_reference_chrf(preds, target, eps_smoothing=True), abs=1e-6)
+    assert ours == pytest.approx(0.9479, abs=1e-4)
+    assert float(tmf.chrf_score(preds, target)) == pytest.approx(0.9016, abs=1e-4)
+
+
 def test_chrf_matches_torchmetrics_where_the_variants_agree() -> None:
     # Identical sentences (every order: precision = recall = 1) and sentences with no character in common.
     preds, target = ["the cat is on the mat", "a b"], [["the cat is on the mat"], ["a b"]]

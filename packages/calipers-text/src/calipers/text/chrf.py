@@ -94,7 +94,9 @@ class CHRFScore(Metric):
         hyp_counts, ref_counts = _chrf_score_format(
             hyps, refs, self.n_char_order, self.n_word_order, self.lowercase, self.whitespace
         )
-        stats, sentence_scores = _chrf_score_update(hyp_counts, ref_counts, self.beta, self.eps_smoothing)
+        stats, sentence_scores = _chrf_score_update(
+            hyp_counts, ref_counts, self.beta, self.eps_smoothing, self.return_sentence_level_score
+        )
         table = torch.tensor(stats, dtype=torch.int64, device=self.device).view(-1, 3)
         self.hyp_n_grams += table[:, 0]
         self.ref_n_grams += table[:, 1]

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from operator import add
 from typing import Any
 
 import torch
@@ -81,9 +82,11 @@ def _chrf_score_format(
         if lowercase:
             line = line.lower()
         chars = line if whitespace else "".join(line.split())
-        out: list[Counter[Any]] = [
-            Counter([chars[i : i + n] for i in range(len(chars) - n + 1)]) for n in range(1, n_char_order + 1)
-        ]
+        out: list[Counter[Any]] = [Counter(chars)]
+        grams: Any = chars
+        for n in range(2, n_char_order + 1):  # the n-grams are the (n-1)-grams plus the next character
+            grams = list(map(add, grams, chars[n - 1 :]))
+            out.append(Counter(grams))
         if n_word_order:
             words = _words(line)
             out.append(Counter(words))
@@ -94,12 +97,11 @@ def _chrf_score_format(
 
 
 def _match_stats(hyp: list[Counter[Any]], ref: list[Counter[Any]]) -> Stats:
+    """``[h, r, m]`` per order; as SacreBLEU, an order the reference lacks counts no hypothesis n-gram."""
     stats: Stats = []
     for h, r in zip(hyp, ref):
-        if len(h) < len(r):
-            matches = sum(min(c, r[g]) for g, c in h.items() if g in r)
-        else:
-            matches = sum(min(c, h[g]) for g, c in r.items() if g in h)
+        common = h.keys() & r.keys()  # the loop over shared n-grams runs in C (map/min over dict lookups)
+        matches = sum(map(min, map(h.__getitem__, common), map(r.__getitem__, common)))
         stats += (h.total() if r else 0, r.total(), matches)
     return stats
 
@@ -134,20 +136,27 @@ def _f_score(stats: Sequence[int], beta: float, eps_smoothing: bool) -> float:
 
 
 def _chrf_score_update(
-    preds: list[list[Counter[Any]]], target: list[list[list[Counter[Any]]]], beta: float, eps_smoothing: bool
-) -> tuple[Stats, list[float]]:
-    """Summed statistics of a batch (``[h, r, m]`` per order; reduced by sum) and the sentence scores."""
+    preds: list[list[Counter[Any]]], target: list[list[list[Counter[Any]]]], beta: float, eps_smoothing: bool,
+    with_sentence_scores: bool,
+) -> tuple[Stats, list[float]]:  # fmt: skip
+    """Summed statistics of a batch (``[h, r, m]`` per order; reduced by sum) and the sentence scores, if asked.
+
+    A sentence with several references keeps the counts of its best-scoring one.
+    """
     total: Stats = [0] * (3 * len(preds[0])) if preds else []
     sentence_scores: list[float] = []
     for hyp, refs in zip(preds, target):
-        best: Stats = []
-        best_score = -1.0
-        for ref in refs:
-            stats = _match_stats(hyp, ref)
-            score = _f_score(stats, beta, eps_smoothing)
-            if score > best_score:
-                best, best_score = stats, score
-        sentence_scores.append(best_score)
+        if len(refs) == 1 and not with_sentence_scores:
+            best = _match_stats(hyp, refs[0])
+        else:
+            best, best_score = [], -1.0
+            for ref in refs:
+                stats = _match_stats(hyp, ref)
+                score = _f_score(stats, beta, eps_smoothing)
+                if score > best_score:
+                    best, best_score = stats, score
+            if with_sentence_scores:
+                sentence_scores.append(best_score)
         total = [a + b for a, b in zip(total, best)]
     return total, sentence_scores
 
@@ -204,7 +213,9 @@ def chrf_score(
     )
     hyps, refs = _chrf_score_tensor_validation(name, preds, target)
     hyp_counts, ref_counts = _chrf_score_format(hyps, refs, n_char_order, n_word_order, lowercase, whitespace)
-    stats, sentence_scores = _chrf_score_update(hyp_counts, ref_counts, beta_, eps_smoothing)
+    stats, sentence_scores = _chrf_score_update(
+        hyp_counts, ref_counts, beta_, eps_smoothing, return_sentence_level_score
+    )
     stats = stats or [0] * (3 * (n_char_order + n_word_order))
     value = torch.tensor(_chrf_score_compute(stats, beta_, eps_smoothing), dtype=torch.float32)
     if return_sentence_level_score:
