@@ -13,6 +13,7 @@ from typing import Any, Literal
 import torch
 from torch import Tensor
 
+from calipers._checks import check_float
 from calipers.functional.classification._inputs import check_task
 from calipers.functional.classification._reduce import _scores
 from calipers.functional.classification._stat_scores import (
@@ -36,9 +37,8 @@ __all__ = [
 
 
 def _check_beta(name: str, beta: Any) -> None:
-    """Check that ``beta`` is a positive float."""
-    if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not beta > 0:
-        raise ValueError(f"{name}: `beta` must be a float > 0, got {beta!r}.")
+    """Check that ``beta`` is a positive float (``TypeError`` for a non-number)."""
+    check_float(name, "beta", beta, 0, low_open=True)
 
 
 def _fbeta_compute(
