@@ -65,7 +65,7 @@ def one_key(primary: Tensor, width: int, low_bits: int) -> bool:
 
 
 def _packed(preds: Tensor, relevant: Tensor, indexes: Tensor) -> Tensor:
-    """``query << 33 | descending 32-bit score key << 1 | relevance bit`` of one chunk of rows."""
+    """``query << 33 | descending 32-bit score key << 1 | relevance bit`` of the rows."""
     keys, width = descending_keys(preds)
     return (indexes << (width + 1)) | (keys << 1) | relevant.long()
 
@@ -74,19 +74,18 @@ def rank(preds: list[Tensor], relevant: list[Tensor], indexes: list[Tensor]) -> 
     """``(order, query, relevant, tie_start)`` of the rows (given in chunks, e.g. batches) in rank order.
 
     ``order`` maps rank positions to rows, ``query`` holds the sorted query ids, ``relevant`` the sorted relevance
-    bits and ``tie_start`` marks the first row of each group of equal (query, score). The fast path packs each
-    chunk while it is small (cache-friendly) and concatenates only the packed keys.
+    bits and ``tie_start`` marks the first row of each group of equal (query, score). Whole-array operations
+    (rather than one per chunk) keep the number of kernels small: on a busy CPU each parallel kernel may wait for a
+    descheduled thread.
     """
-    narrow = all(p.dtype in (torch.float32, torch.float16, torch.bfloat16) for p in preds)
-    if narrow and all(one_key(i, _SCORE_BITS, 1) for i in indexes):
-        packed = torch.cat([_packed(p, r, i) for p, r, i in zip(preds, relevant, indexes)])
-        packed, order = packed.sort()
+    scores, rel_all, idx_all = _cat(preds), _cat(relevant), _cat(indexes)
+    if scores.dtype in (torch.float32, torch.float16, torch.bfloat16) and one_key(idx_all, _SCORE_BITS, 1):
+        packed, order = _packed(scores, rel_all, idx_all).sort()
         query = packed >> (_SCORE_BITS + 1)
         rel = (packed & 1).bool()
         group = packed >> 1
     else:
-        keys = descending_keys(torch.cat(preds))[0]
-        rel_all, idx_all = torch.cat(relevant), torch.cat(indexes)
+        keys = descending_keys(scores)[0]
         order = torch.argsort(rel_all.to(torch.int8), stable=True)
         order = order[torch.argsort(keys[order], stable=True)]
         order = order[torch.argsort(idx_all[order], stable=True)]
@@ -96,6 +95,10 @@ def rank(preds: list[Tensor], relevant: list[Tensor], indexes: list[Tensor]) -> 
     if query.numel() > 1:
         tie_start[1:] = (group[1:] != group[:-1]) | (query[1:] != query[:-1])
     return order, query, rel, tie_start
+
+
+def _cat(chunks: list[Tensor]) -> Tensor:
+    return chunks[0] if len(chunks) == 1 else torch.cat(chunks)
 
 
 def _chunks(value: Tensor | list[Tensor]) -> list[Tensor]:
