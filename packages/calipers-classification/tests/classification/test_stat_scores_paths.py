@@ -93,7 +93,7 @@ def test_counting_paths_match_sklearn(classes, path, ignore_index, n):
     if ignore_index is not None:
         target[::3] = ignore_index
     got = _forced_counts(logits, target, classes, ignore_index, path)
-    if path == _stat_scores.multiclass_path(classes, "global", ignore_index):  # the functional chooses the same path
+    if path == _stat_scores.multiclass_path(classes, 1, "global", ignore_index):  # the functional chooses the same path
         torch.testing.assert_close(
             got, multiclass_stat_scores(logits, target, classes, average=None, ignore_index=ignore_index)
         )
@@ -153,19 +153,20 @@ def test_table_path_takes_every_valid_input_and_rejects_bad_ones():
     for name, (p, t) in inputs.items():
         k = 2 if name == "top_k=2" else 1
         table, general = MulticlassStatScores(4, average=None, top_k=k), MulticlassStatScores(4, average=None, top_k=k)
-        assert table._path == "table"
-        general._path = "general"
+        assert table._path == ("table" if k == 1 else "general")
+        table._path, general._path = "table", "general"  # forced: a top-k batch still takes the general path
         torch.testing.assert_close(table(p, t), general(p, t), msg=name)
     metric = MulticlassStatScores(4)
     with pytest.raises(ValueError, match="must have shape"):
         metric.update(logits, target[:7])
     with pytest.raises(ValueError, match=r"`target` values must be in \[0, 3\], got -1"):
         metric.update(logits, torch.full((8,), -1))
-    assert _stat_scores.multiclass_path(4, "global", 0) == "general"  # ignore_index takes the general path
-    assert _stat_scores.multiclass_path(4, "samplewise", None) == "general"
-    assert _stat_scores.multiclass_path(_stat_scores.TABLE_MAX_CLASSES + 1, "global", None) == "general"
-    assert _stat_scores.multiclass_path(True, "global", None) == "general"
-    assert _stat_scores.multiclass_path(_stat_scores.TABLE_MAX_CLASSES, "global", None) == "table"
+    assert _stat_scores.multiclass_path(4, 1, "global", 0) == "general"  # ignore_index takes the general path
+    assert _stat_scores.multiclass_path(4, 1, "samplewise", None) == "general"
+    assert _stat_scores.multiclass_path(_stat_scores.TABLE_MAX_CLASSES + 1, 1, "global", None) == "general"
+    assert _stat_scores.multiclass_path(True, 1, "global", None) == "general"
+    assert _stat_scores.multiclass_path(_stat_scores.TABLE_MAX_CLASSES, 1, "global", None) == "table"
+    assert _stat_scores.multiclass_path(4, 2, "global", None) == "general"  # top-k counts on the general path
     assert MulticlassStatScores(4, ignore_index=1)._path == BinaryAccuracy()._path == "general"
 
 

@@ -133,7 +133,7 @@ class MulticlassStatScoresBase(StatScoresState):
         self.ignore_index = ignore_index
         self.validate_args = validate_args
         self.zero_division = zero_division
-        self._path = multiclass_path(num_classes, multidim_average, ignore_index)
+        self._path = multiclass_path(num_classes, top_k, multidim_average, ignore_index)
         self._declare_stat_states(num_classes or 1, multidim_average == "samplewise")
 
     def update(self, preds: Tensor, target: Tensor) -> None:

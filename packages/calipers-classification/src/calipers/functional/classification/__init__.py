@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from calipers.functional.classification._stat_scores import (
+    binary_stat_scores,
+    multiclass_stat_scores,
+    multilabel_stat_scores,
+    stat_scores,
+)
 from calipers.functional.classification.accuracy import (
     accuracy,
     binary_accuracy,
@@ -150,12 +156,6 @@ from calipers.functional.classification.specificity import (
     multiclass_specificity,
     multilabel_specificity,
     specificity,
-)
-from calipers.functional.classification._stat_scores import (
-    binary_stat_scores,
-    multiclass_stat_scores,
-    multilabel_stat_scores,
-    stat_scores,
 )
 
 __all__ = [

@@ -148,10 +148,10 @@ TABLE_MAX_ENTRIES = 1 << 14
 Path = Literal["general", "table"]
 
 
-def multiclass_path(num_classes: Any, multidim_average: Any, ignore_index: Any) -> Path:
+def multiclass_path(num_classes: Any, top_k: Any, multidim_average: Any, ignore_index: Any) -> Path:
     """The counting path of a multiclass stat-scores metric, chosen once (at construction, or once per functional call).
 
-    ``"table"`` for global counts over at most :data:`TABLE_MAX_CLASSES` classes without ``ignore_index``: its top-1
+    ``"table"`` for global top-1 counts over at most :data:`TABLE_MAX_CLASSES` classes without ``ignore_index``: its
     batches of at most :data:`TABLE_MAX_ENTRIES` gathered entries on the CPU (:func:`table_fits`) sum rows of
     :func:`_small_table`; every other batch, and every metric on the ``"general"`` path, counts with one ``bincount``
     (:func:`_multiclass_stat_scores_update`).
@@ -159,6 +159,7 @@ def multiclass_path(num_classes: Any, multidim_average: Any, ignore_index: Any) 
     if (
         type(num_classes) is int
         and 2 <= num_classes <= TABLE_MAX_CLASSES
+        and top_k == 1
         and multidim_average == "global"
         and ignore_index is None
     ):
@@ -169,7 +170,8 @@ def multiclass_path(num_classes: Any, multidim_average: Any, ignore_index: Any) 
 def table_fits(target: Tensor, num_classes: int, top_k: int) -> bool:
     """Whether a batch of a metric on the ``"table"`` path is counted by table lookup.
 
-    Top-1, integer target labels on the CPU, at most :data:`TABLE_MAX_ENTRIES` gathered entries.
+    Integer target labels on the CPU, at most :data:`TABLE_MAX_ENTRIES` gathered entries (and top-1: a metric whose
+    ``_path`` is forced to ``"table"`` still counts top-k batches on the general path).
     """
     return (
         top_k == 1
@@ -277,7 +279,7 @@ def _multiclass_counts(
         check_multiclass_tensors(name, preds, target, num_classes, multidim_average, ignore_index, top_k, nan=False)
     nan_name = name if validate_args else None
     if path is None:
-        path = multiclass_path(num_classes, multidim_average, ignore_index)
+        path = multiclass_path(num_classes, top_k, multidim_average, ignore_index)
     if path == "table" and table_fits(target, num_classes, top_k):
         return _table_counts(preds, target, num_classes, nan_name)
     p, t = multiclass_format(preds, target, top_k, multidim_average == "samplewise", nan_name)

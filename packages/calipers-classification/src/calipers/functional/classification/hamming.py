@@ -12,7 +12,6 @@ from torch import Tensor
 
 from calipers.functional.classification._inputs import check_task
 from calipers.functional.classification._reduce import _scores
-from calipers.functional.classification.accuracy import _correct, _hits
 from calipers.functional.classification._stat_scores import (
     Average,
     MultidimAverage,
@@ -20,6 +19,7 @@ from calipers.functional.classification._stat_scores import (
     _multiclass_counts,
     _multilabel_counts,
 )
+from calipers.functional.classification.accuracy import _correct, _hits
 
 __all__ = ["binary_hamming_distance", "hamming_distance", "multiclass_hamming_distance", "multilabel_hamming_distance"]
 
