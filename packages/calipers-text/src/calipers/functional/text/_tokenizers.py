@@ -44,11 +44,11 @@ _CACHE_SIZE = 2**16
 # mteval-v13a's splitting, in order: ASCII punctuation and symbols (except - . , ' and digits/letters) are
 # surrounded by spaces; a period or comma is split off unless preceded by a digit, then unless followed by one;
 # a dash preceded by a digit is split off.
-_SPLIT_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"([\{-\~\[-\` -\&\(-\+\:-\@\/])"), r" \1 "),
-    (re.compile(r"([^0-9])([\.,])"), r"\1 \2 "),
-    (re.compile(r"([\.,])([^0-9])"), r" \1 \2"),
-    (re.compile(r"([0-9])(-)"), r"\1 \2 "),
+_SPLIT_RULES: tuple[tuple[str, str], ...] = (
+    (r"([\{-\~\[-\` -\&\(-\+\:-\@\/])", r" \1 "),
+    (r"([^0-9])([\.,])", r"\1 \2 "),
+    (r"([\.,])([^0-9])", r" \1 \2"),
+    (r"([0-9])(-)", r"\1 \2 "),
 )
 _ENTITIES = (("&quot;", '"'), ("&amp;", "&"), ("&lt;", "<"), ("&gt;", ">"))
 
@@ -69,11 +69,19 @@ def _char_class(ranges: list[tuple[int, int]] | tuple[tuple[int, int], ...], neg
     return "[" + ("^" if negate else "") + "".join(parts) + "]"
 
 
-_ZH_CHAR = re.compile("(" + _char_class(_ZH_RANGES) + ")")
+@functools.cache
+def _split_rules() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """``_SPLIT_RULES`` compiled, on first use (keeps ``import calipers.text`` fast)."""
+    return tuple((re.compile(pattern), repl) for pattern, repl in _SPLIT_RULES)
+
+
+@functools.cache
+def _zh_char() -> re.Pattern[str]:
+    return re.compile("(" + _char_class(_ZH_RANGES) + ")")
 
 
 def _split(line: str) -> str:
-    for pattern, repl in _SPLIT_RULES:
+    for pattern, repl in _split_rules():
         line = pattern.sub(repl, line)
     return " ".join(line.split())
 
@@ -89,7 +97,7 @@ def _tokenize_13a(line: str) -> str:
 
 @functools.lru_cache(maxsize=_CACHE_SIZE)
 def _tokenize_zh(line: str) -> str:
-    return _split(_ZH_CHAR.sub(r" \1 ", line.strip()))
+    return _split(_zh_char().sub(r" \1 ", line.strip()))
 
 
 @functools.lru_cache(maxsize=_CACHE_SIZE)

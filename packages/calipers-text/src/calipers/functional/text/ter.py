@@ -32,40 +32,42 @@ __all__ = ["translation_edit_rate"]
 
 _ASIAN_PUNCT = r"([\u3001\u3002\u3008-\u3011\u3014-\u301f\uff61-\uff65\u30fb])"
 _FULL_WIDTH_PUNCT = r"([\uff0e\uff0c\uff1f\uff1a\uff1b\uff01\uff02\uff08\uff09])"
-_WESTERN_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), repl)
-    for pattern, repl in (
-        (r"\n-", ""), (r"\n", " "), (r"&quot;", '"'), (r"&amp;", "&"), (r"&lt;", "<"), (r"&gt;", ">"),
-    )
+_WESTERN_RULES: tuple[tuple[str, str], ...] = (
+    (r"\n-", ""), (r"\n", " "), (r"&quot;", '"'), (r"&amp;", "&"), (r"&lt;", "<"), (r"&gt;", ">"),
 )  # fmt: skip
-_WESTERN_SPLIT: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), repl)
-    for pattern, repl in (
-        (r"([{-~[-` -&(-+:-@/])", r" \1 "),  # ASCII punctuation and symbols except - . , ' (and digits, letters)
-        (r"'s ", r" 's "),
-        (r"'s$", r" 's"),
-        (r"([^0-9])([\.,])", r"\1 \2 "),
-        (r"([\.,])([^0-9])", r" \1 \2"),
-        (r"([0-9])(-)", r"\1 \2 "),
-    )
+_WESTERN_SPLIT: tuple[tuple[str, str], ...] = (
+    (r"([{-~[-` -&(-+:-@/])", r" \1 "),  # ASCII punctuation and symbols except - . , ' (and digits, letters)
+    (r"'s ", r" 's "),
+    (r"'s$", r" 's"),
+    (r"([^0-9])([\.,])", r"\1 \2 "),
+    (r"([\.,])([^0-9])", r" \1 \2"),
+    (r"([0-9])(-)", r"\1 \2 "),
 )
-_ASIAN_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), repl)
-    for pattern, repl in (
-        (r"([\u4e00-\u9fff\u3400-\u4dbf])", r" \1 "),
-        (r"([\u31c0-\u31ef\u2e80-\u2eff])", r" \1 "),
-        (r"([\u3300-\u33ff\uf900-\ufaff\ufe30-\ufe4f])", r" \1 "),
-        (r"([\u3200-\u3f22])", r" \1 "),
-        # Tercom's kana rules, kept as written (the inner ``^`` anchors make them match only at the start).
-        (r"(^|^[\u3040-\u309f])([\u3040-\u309f]+)(?=$|^[\u3040-\u309f])", r"\1 \2 "),
-        (r"(^|^[\u30a0-\u30ff])([\u30a0-\u30ff]+)(?=$|^[\u30a0-\u30ff])", r"\1 \2 "),
-        (r"(^|^[\u31f0-\u31ff])([\u31f0-\u31ff]+)(?=$|^[\u31f0-\u31ff])", r"\1 \2 "),
-        (_ASIAN_PUNCT, r" \1 "),
-        (_FULL_WIDTH_PUNCT, r" \1 "),
-    )
+_ASIAN_RULES: tuple[tuple[str, str], ...] = (
+    (r"([\u4e00-\u9fff\u3400-\u4dbf])", r" \1 "),
+    (r"([\u31c0-\u31ef\u2e80-\u2eff])", r" \1 "),
+    (r"([\u3300-\u33ff\uf900-\ufaff\ufe30-\ufe4f])", r" \1 "),
+    (r"([\u3200-\u3f22])", r" \1 "),
+    # Tercom's kana rules, kept as written (the inner ``^`` anchors make them match only at the start).
+    (r"(^|^[\u3040-\u309f])([\u3040-\u309f]+)(?=$|^[\u3040-\u309f])", r"\1 \2 "),
+    (r"(^|^[\u30a0-\u30ff])([\u30a0-\u30ff]+)(?=$|^[\u30a0-\u30ff])", r"\1 \2 "),
+    (r"(^|^[\u31f0-\u31ff])([\u31f0-\u31ff]+)(?=$|^[\u31f0-\u31ff])", r"\1 \2 "),
+    (_ASIAN_PUNCT, r" \1 "),
+    (_FULL_WIDTH_PUNCT, r" \1 "),
 )
-_PUNCT = re.compile(r"[\.,\?:;!\"\(\)]")
-_ASIAN_PUNCT_RE = (re.compile(_ASIAN_PUNCT), re.compile(_FULL_WIDTH_PUNCT))
+_PUNCT = r"[\.,\?:;!\"\(\)]"
+
+
+@functools.cache
+def _compiled(rules: tuple[tuple[str, str], ...]) -> tuple[tuple[re.Pattern[str], str], ...]:
+    """The rules' patterns compiled, on first use (keeps ``import calipers.text`` fast)."""
+    return tuple((re.compile(pattern), repl) for pattern, repl in rules)
+
+
+def _apply(rules: tuple[tuple[str, str], ...], sentence: str) -> str:
+    for pattern, repl in _compiled(rules):
+        sentence = pattern.sub(repl, sentence)
+    return sentence
 
 
 @functools.lru_cache(maxsize=2**16)
@@ -77,19 +79,13 @@ def _tercom_words(sentence: str, normalize: bool, no_punctuation: bool, lowercas
     if lowercase:
         sentence = sentence.lower()
     if normalize:
-        for pattern, repl in _WESTERN_RULES:
-            sentence = pattern.sub(repl, sentence)
-        sentence = f" {sentence} "
-        for pattern, repl in _WESTERN_SPLIT:
-            sentence = pattern.sub(repl, sentence)
+        sentence = _apply(_WESTERN_SPLIT, f" {_apply(_WESTERN_RULES, sentence)} ")
         if asian:
-            for pattern, repl in _ASIAN_RULES:
-                sentence = pattern.sub(repl, sentence)
+            sentence = _apply(_ASIAN_RULES, sentence)
     if no_punctuation:
-        sentence = _PUNCT.sub("", sentence)
+        sentence = _apply(((_PUNCT, ""),), sentence)
         if asian:
-            for pattern in _ASIAN_PUNCT_RE:
-                sentence = pattern.sub("", sentence)
+            sentence = _apply(((_ASIAN_PUNCT, ""), (_FULL_WIDTH_PUNCT, "")), sentence)
     return sentence.split()
 
 
