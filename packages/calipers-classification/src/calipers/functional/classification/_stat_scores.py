@@ -139,12 +139,13 @@ def _multiclass_stat_scores_arg_validation(
     check_zero_division(name, zero_division)
 
 
-# The table path (see `multiclass_path`). Bench workload `classification.stat_scores_paths` (rows `count/...`): on 32
-# samples of 10 classes the table gather takes ~0.3x the time of the general bincount (dispatch-bound: 3 operations
-# instead of 11); the gathered rows grow as samples x 4C, and from 1000 samples of 10 classes (40,000 entries) the
-# general path is faster. Up to 16 classes the cached tables stay small (at most 256 x 64 int64).
+# The table path (see `multiclass_path`). Bench workload `classification.stat_scores_paths` (rows `count/table/...` and
+# `count/general/...`; CPU time, one thread): on 32 samples of 10 classes the table gather takes ~0.2x the time of the
+# general bincount (dispatch-bound: 3 operations instead of 11); the gathered rows grow as samples x 4C and the two
+# cost the same from about 80,000 entries (2000 samples of 10 classes), so batches of up to 65,536 entries (0.5x to
+# 0.65x there) take the table. Up to 16 classes the cached tables stay small (at most 256 x 64 int64).
 TABLE_MAX_CLASSES = 16
-TABLE_MAX_ENTRIES = 1 << 14
+TABLE_MAX_ENTRIES = 1 << 16
 Path = Literal["general", "table"]
 
 
