@@ -93,7 +93,8 @@ def _bleu_score_update(preds: list[list[str]], target: list[list[list[str]]], n_
             for ref in refs[1:]:
                 ref_counts |= _ngrams(ref, n)
             totals[n - 1] += length - n + 1
-            matches[n - 1] += sum((hyp_counts & ref_counts).values())
+            common = hyp_counts.keys() & ref_counts.keys()  # clipped counts summed in C (map/min over lookups)
+            matches[n - 1] += sum(map(min, map(hyp_counts.__getitem__, common), map(ref_counts.__getitem__, common)))
     return [preds_len, target_len, *matches, *totals]
 
 
