@@ -28,7 +28,7 @@ from calipers_testing import BadInput, MetricSpec, run_metric_tests
 
 def _mixtures(batch: int, spk: int, length: int = 200, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """References and shuffled noisy estimates of them (the same data whatever the order the tests run in)."""
-    rng = np.random.defaultrng([1403, batch, spk, length, seed])
+    rng = np.random.default_rng([1403, batch, spk, length, seed])
     t = np.arange(length) / 8000
     target = np.stack(
         [
