@@ -115,7 +115,14 @@ class StatScoresState(Metric):
             for name, value in zip(_STATS, stats):
                 d[name].append(value)
             return
-        buf = self._stat_buffer()
+        d = self.__dict__
+        cache = d["_stat_buffer_cache"]  # the common case of _stat_buffer, inlined: the rows of the cached buffer
+        if cache is not None and cache[1] is d["tp"] and cache[2] is d["fp"] and cache[3] is d["tn"]:
+            buf = cache[0] if cache[4] is d["fn"] and cache[1].data_ptr() == cache[0].data_ptr() else None
+        else:
+            buf = None
+        if buf is None:
+            buf = self._stat_buffer()
         buf.add_(stats if stats.shape == buf.shape else stats.reshape(buf.shape))
 
     # The additive-metric protocol of calipers._forward (the task bases define ``_contribution``, the batch's

@@ -43,7 +43,15 @@ from typing import Any, TypeVar
 import torch
 from torch import Tensor
 
-from calipers._checks import check_choice, check_finite, check_float, check_int, check_labels, check_tensor
+from calipers._checks import (
+    check_choice,
+    check_finite,
+    check_float,
+    check_int,
+    check_labels,
+    check_tensor,
+    value_range_ok,
+)
 
 __all__ = [
     "AVERAGES",
@@ -238,7 +246,10 @@ def check_multiclass_tensors(
     Target labels in ``[0, C)`` (or ``ignore_index``), label preds in ``[0, C)``, scores without NaN (``nan=False``
     leaves that check to a caller that folds it into another pass).
     """
-    if not scores_and_labels(preds, target, num_classes):  # the common case needs no shape checks
+    if scores_and_labels(preds, target, num_classes):  # the common case needs no shape checks
+        if not nan and value_range_ok(target, 0, num_classes):  # and its valid targets one reduction
+            return
+    else:
         _check_multiclass_shapes(name, preds, target, num_classes, multidim_average, top_k)
     if not preds.is_floating_point():
         check_labels(name, "preds", preds, num_classes)
