@@ -122,8 +122,9 @@ class Ranking:
         p, self._targets, i = _chunks(preds), _chunks(target), _chunks(indexes)
         self.device = p[0].device
         self.dtype = result_dtype(torch.empty(0, dtype=reduce(torch.promote_types, [c.dtype for c in p])))
-        relevant = [t if t.dtype == torch.bool else t > 0 for t in self._targets]
-        self.order, query, self.rel, self.tie_start = rank(p, relevant, i)
+        self.binary_storage = all(t.dtype == torch.bool for t in self._targets)
+        relevant = self.target if self.binary_storage else self.target > 0
+        self.order, query, self.rel, self.tie_start = rank(p, [relevant], i)
         n = query.shape[0]
         new = torch.ones(n, dtype=torch.bool, device=self.device)
         if n > 1:
@@ -134,14 +135,13 @@ class Ranking:
         self.query_ids = query[self.starts]
         self.seg = new.cumsum(0) - 1
         self.pos = torch.arange(n, device=self.device) - self.starts[self.seg]
-        self.binary_storage = all(t.dtype == torch.bool for t in self._targets)
         self._binary_checked = self.binary_storage
         self._within: dict[int, Tensor] = {}
 
     @cached_property
     def target(self) -> Tensor:
         """The stored targets, concatenated (row order)."""
-        return torch.cat(self._targets) if len(self._targets) > 1 else self._targets[0]
+        return _cat(self._targets)
 
     def binary(self, name: str) -> None:
         """Raise unless the targets are 0/1 (they may be graded when a graded metric leads a compute group)."""
