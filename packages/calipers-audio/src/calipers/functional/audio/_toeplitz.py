@@ -45,15 +45,15 @@ def _durbin(r: Tensor) -> tuple[Tensor, Tensor]:
     a = torch.zeros_like(r)
     a[:, 0] = 1.0
     reversed_r = r.flip(-1)  # reversed_r[j] = r[n - 1 - j]
-    neg_error = -torch.ones(n_sys, dtype=r.dtype, device=r.device)
+    neg_error = -torch.ones(n_sys, 1, dtype=r.dtype, device=r.device)
     flips = _flip_indices(n, r.device).unbind(0)
     for k in range(n - 1):
         # reflection coefficient of order k + 1: -(sum_i a[i] r[k + 1 - i]) / E; then E <- E (1 - alpha^2)
-        d = (a.narrow(1, 0, k + 1) * reversed_r.narrow(1, n - 2 - k, k + 1)).sum(1)
+        d = (a.narrow(1, 0, k + 1) * reversed_r.narrow(1, n - 2 - k, k + 1)).sum(1, keepdim=True)
         alpha = d / neg_error
         neg_error = torch.addcmul(neg_error, alpha, d, value=-1.0)
-        a = torch.addcmul(a, alpha.unsqueeze(1), a.index_select(1, flips[k]))
-    return a, -neg_error
+        a = torch.addcmul(a, alpha, a.index_select(1, flips[k]))
+    return a, -neg_error[:, 0]
 
 
 def _correlate(kernel: Tensor, signal_fft: Tensor, n_fft: int, n: int) -> Tensor:
