@@ -8,7 +8,7 @@ Accuracy, precision, recall, F-beta, specificity, negative predictive value and 
 synchronisation): shapes are ``()`` (binary), ``(C,)`` (multiclass) or ``(L,)`` (multilabel) with
 ``multidim_average="global"``, and one more leading sample dimension with ``"samplewise"``. Positions whose target
 equals ``ignore_index`` are left out of every count. Arguments are described in
-:mod:`calipers.functional.classification._inputs`.
+[the classification argument glossary][classification-arguments].
 """
 
 from __future__ import annotations
@@ -378,10 +378,10 @@ def binary_stat_scores(
     Args:
         preds: ``(N, ...)`` probabilities, logits (see the logits rule) or 0/1 labels.
         target: ``(N, ...)`` 0/1 labels.
-        threshold: see :mod:`calipers.functional.classification._inputs`.
-        multidim_average: see :mod:`calipers.functional.classification._inputs`.
-        ignore_index: see :mod:`calipers.functional.classification._inputs`.
-        validate_args: see :mod:`calipers.functional.classification._inputs`.
+        threshold: see [the argument glossary][classification-threshold].
+        multidim_average: see [the argument glossary][classification-multidim_average].
+        ignore_index: see [the argument glossary][classification-ignore_index].
+        validate_args: see [the argument glossary][classification-validate_args].
 
     Returns:
         ``(5,)``, or ``(N, 5)`` with ``multidim_average="samplewise"``.
@@ -413,12 +413,12 @@ def multiclass_stat_scores(
     Args:
         preds: ``(N, ...)`` labels or ``(N, C, ...)`` scores.
         target: ``(N, ...)`` labels.
-        num_classes: see :mod:`calipers.functional.classification._inputs`.
-        average: see :mod:`calipers.functional.classification._inputs`.
-        top_k: see :mod:`calipers.functional.classification._inputs`.
-        multidim_average: see :mod:`calipers.functional.classification._inputs`.
-        ignore_index: see :mod:`calipers.functional.classification._inputs`.
-        validate_args: see :mod:`calipers.functional.classification._inputs`.
+        num_classes: see [the argument glossary][classification-num_classes].
+        average: see [the argument glossary][classification-average].
+        top_k: see [the argument glossary][classification-top_k].
+        multidim_average: see [the argument glossary][classification-multidim_average].
+        ignore_index: see [the argument glossary][classification-ignore_index].
+        validate_args: see [the argument glossary][classification-validate_args].
 
     Returns:
         ``(5,)`` averaged or ``(C, 5)`` with ``average=None``; one more leading ``N`` with ``"samplewise"``.
@@ -460,12 +460,12 @@ def multilabel_stat_scores(
     Args:
         preds: ``(N, L, ...)`` probabilities, logits or 0/1 labels.
         target: ``(N, L, ...)`` 0/1 labels.
-        num_labels: see :mod:`calipers.functional.classification._inputs`.
-        threshold: see :mod:`calipers.functional.classification._inputs`.
-        average: see :mod:`calipers.functional.classification._inputs`.
-        multidim_average: see :mod:`calipers.functional.classification._inputs`.
-        ignore_index: see :mod:`calipers.functional.classification._inputs`.
-        validate_args: see :mod:`calipers.functional.classification._inputs`.
+        num_labels: see [the argument glossary][classification-num_labels].
+        threshold: see [the argument glossary][classification-threshold].
+        average: see [the argument glossary][classification-average].
+        multidim_average: see [the argument glossary][classification-multidim_average].
+        ignore_index: see [the argument glossary][classification-ignore_index].
+        validate_args: see [the argument glossary][classification-validate_args].
 
     Returns:
         ``(5,)`` averaged or ``(L, 5)`` with ``average=None``; one more leading ``N`` with ``"samplewise"``.

@@ -2,7 +2,7 @@ r"""Accuracy: the fraction of correct predictions, from the stat scores.
 
 .. math:: \text{binary, multilabel: } \frac{TP + TN}{TP + TN + FP + FN} \qquad \text{multiclass: } \frac{TP}{TP + FN}
 
-Arguments are described in :mod:`calipers.functional.classification._inputs`.
+Arguments are described in [the classification argument glossary][classification-arguments].
 """
 
 from __future__ import annotations
@@ -59,10 +59,10 @@ def binary_accuracy(
     Args:
         preds: ``(N, ...)`` probabilities, logits (see the logits rule) or 0/1 labels.
         target: ``(N, ...)`` 0/1 labels.
-        threshold: see :mod:`calipers.functional.classification._inputs`.
-        multidim_average: see :mod:`calipers.functional.classification._inputs`.
-        ignore_index: see :mod:`calipers.functional.classification._inputs`.
-        validate_args: see :mod:`calipers.functional.classification._inputs`.
+        threshold: see [the argument glossary][classification-threshold].
+        multidim_average: see [the argument glossary][classification-multidim_average].
+        ignore_index: see [the argument glossary][classification-ignore_index].
+        validate_args: see [the argument glossary][classification-validate_args].
 
     Returns:
         A scalar, or ``(N,)`` with ``multidim_average="samplewise"``.
@@ -92,12 +92,12 @@ def multiclass_accuracy(
     Args:
         preds: ``(N, ...)`` labels or ``(N, C, ...)`` scores.
         target: ``(N, ...)`` labels.
-        num_classes: see :mod:`calipers.functional.classification._inputs`.
-        average: see :mod:`calipers.functional.classification._inputs`.
-        top_k: see :mod:`calipers.functional.classification._inputs`.
-        multidim_average: see :mod:`calipers.functional.classification._inputs`.
-        ignore_index: see :mod:`calipers.functional.classification._inputs`.
-        validate_args: see :mod:`calipers.functional.classification._inputs`.
+        num_classes: see [the argument glossary][classification-num_classes].
+        average: see [the argument glossary][classification-average].
+        top_k: see [the argument glossary][classification-top_k].
+        multidim_average: see [the argument glossary][classification-multidim_average].
+        ignore_index: see [the argument glossary][classification-ignore_index].
+        validate_args: see [the argument glossary][classification-validate_args].
 
     Returns:
         A scalar, ``(C,)`` with ``average=None``; one more leading ``N`` with ``"samplewise"``.
@@ -137,12 +137,12 @@ def multilabel_accuracy(
     Args:
         preds: ``(N, L, ...)`` probabilities, logits or 0/1 labels.
         target: ``(N, L, ...)`` 0/1 labels.
-        num_labels: see :mod:`calipers.functional.classification._inputs`.
-        threshold: see :mod:`calipers.functional.classification._inputs`.
-        average: see :mod:`calipers.functional.classification._inputs`.
-        multidim_average: see :mod:`calipers.functional.classification._inputs`.
-        ignore_index: see :mod:`calipers.functional.classification._inputs`.
-        validate_args: see :mod:`calipers.functional.classification._inputs`.
+        num_labels: see [the argument glossary][classification-num_labels].
+        threshold: see [the argument glossary][classification-threshold].
+        average: see [the argument glossary][classification-average].
+        multidim_average: see [the argument glossary][classification-multidim_average].
+        ignore_index: see [the argument glossary][classification-ignore_index].
+        validate_args: see [the argument glossary][classification-validate_args].
 
     Returns:
         A scalar, ``(L,)`` with ``average=None``; one more leading ``N`` with ``"samplewise"``.

@@ -16,7 +16,7 @@ scores through a softmax over the class dimension (positions with ``target == ig
 
 The sufficient statistics are three tensors of ``n_bins + 1`` bins (counts, sums of confidences, sums of
 accuracies), summed across batches and processes. With no sample at all the value is NaN.
-Other arguments are described in :mod:`calipers.functional.classification._inputs`.
+Other arguments are described in [the classification argument glossary][classification-arguments].
 """
 
 from __future__ import annotations
@@ -140,8 +140,8 @@ def binary_calibration_error(
         target: ``(N, ...)`` 0/1 labels.
         n_bins: the number of uniform confidence bins (an int >= 1).
         norm: ``"l1"`` (expected calibration error), ``"l2"`` (root mean square) or ``"max"`` (maximum).
-        ignore_index: see :mod:`calipers.functional.classification._inputs`.
-        validate_args: see :mod:`calipers.functional.classification._inputs`.
+        ignore_index: see [the argument glossary][classification-ignore_index].
+        validate_args: see [the argument glossary][classification-validate_args].
 
     Returns:
         A scalar (NaN without any sample).
@@ -182,8 +182,8 @@ def multiclass_calibration_error(
         num_classes: the number of classes ``C``.
         n_bins: see :func:`binary_calibration_error`.
         norm: see :func:`binary_calibration_error`.
-        ignore_index: see :mod:`calipers.functional.classification._inputs`.
-        validate_args: see :mod:`calipers.functional.classification._inputs`.
+        ignore_index: see [the argument glossary][classification-ignore_index].
+        validate_args: see [the argument glossary][classification-validate_args].
 
     Returns:
         A scalar (NaN without any sample).

@@ -5,7 +5,7 @@ r"""Cohen's kappa (agreement between predictions and targets beyond chance), fro
 with ``O`` the confusion matrix, ``E`` the outer product of its marginals divided by the total, and ``w`` the
 disagreement weights: ``None``/``"none"`` (0 on the diagonal, 1 elsewhere), ``"linear"`` (``|i - j|``) or
 ``"quadratic"`` (``(i - j)^2``). Without any sample the value is NaN. Other arguments are described in
-:mod:`calipers.functional.classification._inputs`.
+[the classification argument glossary][classification-arguments].
 """
 
 from __future__ import annotations
@@ -63,10 +63,10 @@ def binary_cohen_kappa(
     Args:
         preds: ``(N, ...)`` probabilities, logits (see the logits rule) or 0/1 labels.
         target: ``(N, ...)`` 0/1 labels.
-        threshold: see :mod:`calipers.functional.classification._inputs`.
+        threshold: see [the argument glossary][classification-threshold].
         weights: see the module docstring.
-        ignore_index: see :mod:`calipers.functional.classification._inputs`.
-        validate_args: see :mod:`calipers.functional.classification._inputs`.
+        ignore_index: see [the argument glossary][classification-ignore_index].
+        validate_args: see [the argument glossary][classification-validate_args].
 
     Returns:
         A scalar.
@@ -96,10 +96,10 @@ def multiclass_cohen_kappa(
     Args:
         preds: ``(N, ...)`` labels or ``(N, C, ...)`` scores.
         target: ``(N, ...)`` labels.
-        num_classes: see :mod:`calipers.functional.classification._inputs`.
+        num_classes: see [the argument glossary][classification-num_classes].
         weights: see the module docstring.
-        ignore_index: see :mod:`calipers.functional.classification._inputs`.
-        validate_args: see :mod:`calipers.functional.classification._inputs`.
+        ignore_index: see [the argument glossary][classification-ignore_index].
+        validate_args: see [the argument glossary][classification-validate_args].
 
     Returns:
         A scalar.

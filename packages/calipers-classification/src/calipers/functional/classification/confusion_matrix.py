@@ -4,7 +4,7 @@ Rows are targets, columns predictions: ``(2, 2)`` ``[[tn, fp], [fn, tp]]`` (bina
 ``(L, 2, 2)`` (multilabel). Each is counted with one ``bincount``; positions whose target equals ``ignore_index`` are
 left out. ``normalize``: ``None``/``"none"`` (counts), ``"true"`` (rows sum to 1), ``"pred"`` (columns sum to 1) or
 ``"all"`` (the matrix sums to 1); a row or column without samples normalises to zeros. Other arguments are described
-in :mod:`calipers.functional.classification._inputs`.
+in [the classification argument glossary][classification-arguments].
 """
 
 from __future__ import annotations
@@ -164,10 +164,10 @@ def binary_confusion_matrix(
     Args:
         preds: ``(N, ...)`` probabilities, logits (see the logits rule) or 0/1 labels.
         target: ``(N, ...)`` 0/1 labels.
-        threshold: see :mod:`calipers.functional.classification._inputs`.
+        threshold: see [the argument glossary][classification-threshold].
         normalize: see the module docstring.
-        ignore_index: see :mod:`calipers.functional.classification._inputs`.
-        validate_args: see :mod:`calipers.functional.classification._inputs`.
+        ignore_index: see [the argument glossary][classification-ignore_index].
+        validate_args: see [the argument glossary][classification-validate_args].
 
     Returns:
         Integer counts, or floats when normalised.
@@ -197,10 +197,10 @@ def multiclass_confusion_matrix(
     Args:
         preds: ``(N, ...)`` labels or ``(N, C, ...)`` scores.
         target: ``(N, ...)`` labels.
-        num_classes: see :mod:`calipers.functional.classification._inputs`.
+        num_classes: see [the argument glossary][classification-num_classes].
         normalize: see the module docstring.
-        ignore_index: see :mod:`calipers.functional.classification._inputs`.
-        validate_args: see :mod:`calipers.functional.classification._inputs`.
+        ignore_index: see [the argument glossary][classification-ignore_index].
+        validate_args: see [the argument glossary][classification-validate_args].
 
     Returns:
         Integer counts, or floats when normalised.
@@ -234,11 +234,11 @@ def multilabel_confusion_matrix(
     Args:
         preds: ``(N, L, ...)`` probabilities, logits or 0/1 labels.
         target: ``(N, L, ...)`` 0/1 labels.
-        num_labels: see :mod:`calipers.functional.classification._inputs`.
-        threshold: see :mod:`calipers.functional.classification._inputs`.
+        num_labels: see [the argument glossary][classification-num_labels].
+        threshold: see [the argument glossary][classification-threshold].
         normalize: see the module docstring.
-        ignore_index: see :mod:`calipers.functional.classification._inputs`.
-        validate_args: see :mod:`calipers.functional.classification._inputs`.
+        ignore_index: see [the argument glossary][classification-ignore_index].
+        validate_args: see [the argument glossary][classification-validate_args].
 
     Returns:
         Integer counts, or floats when normalised.

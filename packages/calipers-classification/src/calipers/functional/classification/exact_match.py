@@ -3,7 +3,7 @@
 Multiclass: a sample ``(M,)`` of labels matches when all ``M`` positions do. Multilabel: a position matches when all
 ``L`` labels do; ``multidim_average="global"`` pools every position of every sample, ``"samplewise"`` gives each
 sample's fraction of matching positions. Positions whose target equals ``ignore_index`` count as matching. Other
-arguments are described in :mod:`calipers.functional.classification._inputs`.
+arguments are described in [the classification argument glossary][classification-arguments].
 """
 
 from __future__ import annotations
@@ -129,10 +129,10 @@ def multiclass_exact_match(
     Args:
         preds: ``(N, ...)`` labels or ``(N, C, ...)`` scores.
         target: ``(N, ...)`` labels.
-        num_classes: see :mod:`calipers.functional.classification._inputs`.
-        multidim_average: see :mod:`calipers.functional.classification._inputs`.
-        ignore_index: see :mod:`calipers.functional.classification._inputs`.
-        validate_args: see :mod:`calipers.functional.classification._inputs`.
+        num_classes: see [the argument glossary][classification-num_classes].
+        multidim_average: see [the argument glossary][classification-multidim_average].
+        ignore_index: see [the argument glossary][classification-ignore_index].
+        validate_args: see [the argument glossary][classification-validate_args].
 
     Returns:
         A scalar, or ``(N,)`` with ``multidim_average="samplewise"``.
@@ -167,11 +167,11 @@ def multilabel_exact_match(
     Args:
         preds: ``(N, L, ...)`` probabilities, logits or 0/1 labels.
         target: ``(N, L, ...)`` 0/1 labels.
-        num_labels: see :mod:`calipers.functional.classification._inputs`.
-        threshold: see :mod:`calipers.functional.classification._inputs`.
-        multidim_average: see :mod:`calipers.functional.classification._inputs`.
-        ignore_index: see :mod:`calipers.functional.classification._inputs`.
-        validate_args: see :mod:`calipers.functional.classification._inputs`.
+        num_labels: see [the argument glossary][classification-num_labels].
+        threshold: see [the argument glossary][classification-threshold].
+        multidim_average: see [the argument glossary][classification-multidim_average].
+        ignore_index: see [the argument glossary][classification-ignore_index].
+        validate_args: see [the argument glossary][classification-validate_args].
 
     Returns:
         A scalar, or ``(N,)`` with ``multidim_average="samplewise"``.

@@ -2,8 +2,9 @@ r"""Group fairness of binary predictions: per-group stat rates, demographic pari
 
 Every sample belongs to a group (``groups``: one int in ``[0, num_groups)`` per sample; extra dimensions of
 ``preds``/``target`` belong to their sample's group). Per group, the binary stat scores ``tp, fp, tn, fn`` are counted
-(thresholding, the logits rule and ``ignore_index`` as in :mod:`calipers.functional.classification._inputs`); they
-are the sufficient statistics, summed across batches and processes. From them:
+(thresholding, the logits rule and ``ignore_index`` as in
+[the classification argument glossary][classification-arguments]); they are the sufficient statistics, summed across
+batches and processes. From them:
 
 * group stat rates: ``[tp, fp, tn, fn] / (tp + fp + tn + fn)`` per group (NaN for a group without samples);
 * demographic parity: :math:`\min_g r_g / \max_g r_g` over the positive rates :math:`r_g = (tp + fp) / n_g`,
@@ -185,9 +186,9 @@ def binary_groups_stat_rates(
         target: ``(N, ...)`` 0/1 labels.
         groups: ``(N,)`` group ids in ``[0, num_groups)``.
         num_groups: the number of groups (an int >= 2).
-        threshold: see :mod:`calipers.functional.classification._inputs`.
-        ignore_index: see :mod:`calipers.functional.classification._inputs`.
-        validate_args: see :mod:`calipers.functional.classification._inputs`.
+        threshold: see [the argument glossary][classification-threshold].
+        ignore_index: see [the argument glossary][classification-ignore_index].
+        validate_args: see [the argument glossary][classification-validate_args].
 
     Returns:
         ``{"group_0": tensor([tp, fp, tn, fn]) / n_0, ...}`` for every group (NaN for a group without samples).
@@ -270,9 +271,9 @@ def binary_fairness(
         target: ``(N, ...)`` 0/1 labels; not used (pass ``None``) with ``task="demographic_parity"``.
         groups: ``(N,)`` group ids (``0 .. groups.max()``).
         task: ``"demographic_parity"``, ``"equal_opportunity"`` or ``"all"`` (both).
-        threshold: see :mod:`calipers.functional.classification._inputs`.
-        ignore_index: see :mod:`calipers.functional.classification._inputs`.
-        validate_args: see :mod:`calipers.functional.classification._inputs`.
+        threshold: see [the argument glossary][classification-threshold].
+        ignore_index: see [the argument glossary][classification-ignore_index].
+        validate_args: see [the argument glossary][classification-validate_args].
 
     Returns:
         ``{"DP_{min}_{max}": ratio}``, ``{"EO_{min}_{max}": ratio}`` or both (see the module docstring).

@@ -11,7 +11,7 @@ loss is computed on the resulting probabilities :math:`p`:
 averaged over the samples; ``squared=True`` squares each term first. ``multiclass_mode="one-vs-all"`` scores every
 class as a binary problem and returns one loss per class. The sufficient statistics are the sum of the per-sample
 losses and the number of samples, summed across batches and processes (the value is NaN without any sample).
-Other arguments are described in :mod:`calipers.functional.classification._inputs`.
+Other arguments are described in [the classification argument glossary][classification-arguments].
 """
 
 from __future__ import annotations
@@ -119,8 +119,8 @@ def binary_hinge_loss(
         preds: ``(N, ...)`` probabilities or logits of the positive class.
         target: ``(N, ...)`` 0/1 labels.
         squared: square each sample's loss.
-        ignore_index: see :mod:`calipers.functional.classification._inputs`.
-        validate_args: see :mod:`calipers.functional.classification._inputs`.
+        ignore_index: see [the argument glossary][classification-ignore_index].
+        validate_args: see [the argument glossary][classification-validate_args].
 
     Returns:
         A scalar.
@@ -158,8 +158,8 @@ def multiclass_hinge_loss(
         num_classes: the number of classes ``C``.
         squared: square each sample's loss.
         multiclass_mode: ``"crammer-singer"`` (one loss) or ``"one-vs-all"`` (one loss per class).
-        ignore_index: see :mod:`calipers.functional.classification._inputs`.
-        validate_args: see :mod:`calipers.functional.classification._inputs`.
+        ignore_index: see [the argument glossary][classification-ignore_index].
+        validate_args: see [the argument glossary][classification-validate_args].
 
     Returns:
         A scalar, or ``(C,)`` with ``multiclass_mode="one-vs-all"``.

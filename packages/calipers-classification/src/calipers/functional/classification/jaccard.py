@@ -5,7 +5,7 @@ r"""Jaccard index (intersection over union), from the confusion matrix.
 ``average``: ``"micro"`` pools the counts of every class, ``"macro"`` averages the classes that occur (multiclass) or
 every label (multilabel), ``"weighted"`` weights by support, ``"none"``/``None`` returns one value per class. With a
 multiclass ``ignore_index`` that is a real class, that class is left out of the averages too. A zero denominator gives
-``zero_division``. Other arguments are described in :mod:`calipers.functional.classification._inputs`.
+``zero_division``. Other arguments are described in [the classification argument glossary][classification-arguments].
 """
 
 from __future__ import annotations
@@ -81,10 +81,10 @@ def binary_jaccard_index(
     Args:
         preds: ``(N, ...)`` probabilities, logits (see the logits rule) or 0/1 labels.
         target: ``(N, ...)`` 0/1 labels.
-        threshold: see :mod:`calipers.functional.classification._inputs`.
-        ignore_index: see :mod:`calipers.functional.classification._inputs`.
-        validate_args: see :mod:`calipers.functional.classification._inputs`.
-        zero_division: see :mod:`calipers.functional.classification._inputs`.
+        threshold: see [the argument glossary][classification-threshold].
+        ignore_index: see [the argument glossary][classification-ignore_index].
+        validate_args: see [the argument glossary][classification-validate_args].
+        zero_division: see [the argument glossary][classification-zero_division].
 
     Returns:
         A scalar.
@@ -116,11 +116,11 @@ def multiclass_jaccard_index(
     Args:
         preds: ``(N, ...)`` labels or ``(N, C, ...)`` scores.
         target: ``(N, ...)`` labels.
-        num_classes: see :mod:`calipers.functional.classification._inputs`.
+        num_classes: see [the argument glossary][classification-num_classes].
         average: see the module docstring.
-        ignore_index: see :mod:`calipers.functional.classification._inputs`.
-        validate_args: see :mod:`calipers.functional.classification._inputs`.
-        zero_division: see :mod:`calipers.functional.classification._inputs`.
+        ignore_index: see [the argument glossary][classification-ignore_index].
+        validate_args: see [the argument glossary][classification-validate_args].
+        zero_division: see [the argument glossary][classification-zero_division].
 
     Returns:
         A scalar, or ``(C,)`` with ``average=None``.
@@ -155,12 +155,12 @@ def multilabel_jaccard_index(
     Args:
         preds: ``(N, L, ...)`` probabilities, logits or 0/1 labels.
         target: ``(N, L, ...)`` 0/1 labels.
-        num_labels: see :mod:`calipers.functional.classification._inputs`.
-        threshold: see :mod:`calipers.functional.classification._inputs`.
+        num_labels: see [the argument glossary][classification-num_labels].
+        threshold: see [the argument glossary][classification-threshold].
         average: see the module docstring.
-        ignore_index: see :mod:`calipers.functional.classification._inputs`.
-        validate_args: see :mod:`calipers.functional.classification._inputs`.
-        zero_division: see :mod:`calipers.functional.classification._inputs`.
+        ignore_index: see [the argument glossary][classification-ignore_index].
+        validate_args: see [the argument glossary][classification-validate_args].
+        zero_division: see [the argument glossary][classification-zero_division].
 
     Returns:
         A scalar, or ``(L,)`` with ``average=None``.

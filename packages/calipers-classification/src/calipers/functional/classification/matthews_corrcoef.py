@@ -6,7 +6,7 @@ with ``c`` the trace, ``s`` the total, ``t_k``/``p_k`` the target/prediction cou
 are pooled into one binary matrix. Degenerate binary matrices follow TorchMetrics 1.x: only correct predictions
 give 1, only wrong ones -1, and a zero denominator with one empty margin is resolved with a small ``eps`` (so that e.g.
 all-negative targets predicted all negative give 1 rather than 0); otherwise a zero denominator gives 0. Other
-arguments are described in :mod:`calipers.functional.classification._inputs`.
+arguments are described in [the classification argument glossary][classification-arguments].
 """
 
 from __future__ import annotations
@@ -92,9 +92,9 @@ def binary_matthews_corrcoef(
     Args:
         preds: ``(N, ...)`` probabilities, logits (see the logits rule) or 0/1 labels.
         target: ``(N, ...)`` 0/1 labels.
-        threshold: see :mod:`calipers.functional.classification._inputs`.
-        ignore_index: see :mod:`calipers.functional.classification._inputs`.
-        validate_args: see :mod:`calipers.functional.classification._inputs`.
+        threshold: see [the argument glossary][classification-threshold].
+        ignore_index: see [the argument glossary][classification-ignore_index].
+        validate_args: see [the argument glossary][classification-validate_args].
 
     Returns:
         A scalar in [-1, 1].
@@ -122,9 +122,9 @@ def multiclass_matthews_corrcoef(
     Args:
         preds: ``(N, ...)`` labels or ``(N, C, ...)`` scores.
         target: ``(N, ...)`` labels.
-        num_classes: see :mod:`calipers.functional.classification._inputs`.
-        ignore_index: see :mod:`calipers.functional.classification._inputs`.
-        validate_args: see :mod:`calipers.functional.classification._inputs`.
+        num_classes: see [the argument glossary][classification-num_classes].
+        ignore_index: see [the argument glossary][classification-ignore_index].
+        validate_args: see [the argument glossary][classification-validate_args].
 
     Returns:
         A scalar in [-1, 1].
@@ -154,10 +154,10 @@ def multilabel_matthews_corrcoef(
     Args:
         preds: ``(N, L, ...)`` probabilities, logits or 0/1 labels.
         target: ``(N, L, ...)`` 0/1 labels.
-        num_labels: see :mod:`calipers.functional.classification._inputs`.
-        threshold: see :mod:`calipers.functional.classification._inputs`.
-        ignore_index: see :mod:`calipers.functional.classification._inputs`.
-        validate_args: see :mod:`calipers.functional.classification._inputs`.
+        num_labels: see [the argument glossary][classification-num_labels].
+        threshold: see [the argument glossary][classification-threshold].
+        ignore_index: see [the argument glossary][classification-ignore_index].
+        validate_args: see [the argument glossary][classification-validate_args].
 
     Returns:
         A scalar in [-1, 1].

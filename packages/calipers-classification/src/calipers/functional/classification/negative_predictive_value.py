@@ -2,7 +2,7 @@ r"""Negative predictive value, from the stat scores.
 
 .. math:: \text{NPV} = \frac{TN}{TN + FN}
 
-Arguments are described in :mod:`calipers.functional.classification._inputs`; a zero denominator gives
+Arguments are described in [the classification argument glossary][classification-arguments]; a zero denominator gives
 ``zero_division``.
 """
 
@@ -61,11 +61,11 @@ def binary_negative_predictive_value(
     Args:
         preds: ``(N, ...)`` probabilities, logits (see the logits rule) or 0/1 labels.
         target: ``(N, ...)`` 0/1 labels.
-        threshold: see :mod:`calipers.functional.classification._inputs`.
-        multidim_average: see :mod:`calipers.functional.classification._inputs`.
-        ignore_index: see :mod:`calipers.functional.classification._inputs`.
-        validate_args: see :mod:`calipers.functional.classification._inputs`.
-        zero_division: see :mod:`calipers.functional.classification._inputs`.
+        threshold: see [the argument glossary][classification-threshold].
+        multidim_average: see [the argument glossary][classification-multidim_average].
+        ignore_index: see [the argument glossary][classification-ignore_index].
+        validate_args: see [the argument glossary][classification-validate_args].
+        zero_division: see [the argument glossary][classification-zero_division].
 
     Returns:
         A scalar, or ``(N,)`` with ``multidim_average="samplewise"``.
@@ -105,13 +105,13 @@ def multiclass_negative_predictive_value(
     Args:
         preds: ``(N, ...)`` labels or ``(N, C, ...)`` scores.
         target: ``(N, ...)`` labels.
-        num_classes: see :mod:`calipers.functional.classification._inputs`.
-        average: see :mod:`calipers.functional.classification._inputs`.
-        top_k: see :mod:`calipers.functional.classification._inputs`.
-        multidim_average: see :mod:`calipers.functional.classification._inputs`.
-        ignore_index: see :mod:`calipers.functional.classification._inputs`.
-        validate_args: see :mod:`calipers.functional.classification._inputs`.
-        zero_division: see :mod:`calipers.functional.classification._inputs`.
+        num_classes: see [the argument glossary][classification-num_classes].
+        average: see [the argument glossary][classification-average].
+        top_k: see [the argument glossary][classification-top_k].
+        multidim_average: see [the argument glossary][classification-multidim_average].
+        ignore_index: see [the argument glossary][classification-ignore_index].
+        validate_args: see [the argument glossary][classification-validate_args].
+        zero_division: see [the argument glossary][classification-zero_division].
 
     Returns:
         A scalar, ``(C,)`` with ``average=None``; one more leading ``N`` with ``"samplewise"``.
@@ -154,13 +154,13 @@ def multilabel_negative_predictive_value(
     Args:
         preds: ``(N, L, ...)`` probabilities, logits or 0/1 labels.
         target: ``(N, L, ...)`` 0/1 labels.
-        num_labels: see :mod:`calipers.functional.classification._inputs`.
-        threshold: see :mod:`calipers.functional.classification._inputs`.
-        average: see :mod:`calipers.functional.classification._inputs`.
-        multidim_average: see :mod:`calipers.functional.classification._inputs`.
-        ignore_index: see :mod:`calipers.functional.classification._inputs`.
-        validate_args: see :mod:`calipers.functional.classification._inputs`.
-        zero_division: see :mod:`calipers.functional.classification._inputs`.
+        num_labels: see [the argument glossary][classification-num_labels].
+        threshold: see [the argument glossary][classification-threshold].
+        average: see [the argument glossary][classification-average].
+        multidim_average: see [the argument glossary][classification-multidim_average].
+        ignore_index: see [the argument glossary][classification-ignore_index].
+        validate_args: see [the argument glossary][classification-validate_args].
+        zero_division: see [the argument glossary][classification-zero_division].
 
     Returns:
         A scalar, ``(L,)`` with ``average=None``; one more leading ``N`` with ``"samplewise"``.

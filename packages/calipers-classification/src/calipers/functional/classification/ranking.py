@@ -14,7 +14,7 @@ scikit-learn; TorchMetrics breaks ties by sort order). Labels with ``target == i
 sample. Scores are used as given: a ranking does not change under a sigmoid, so logits need no normalisation.
 Extra dimensions ``(N, L, ...)`` are flattened into samples. The sufficient statistics are the sum of the per-sample
 values and the number of samples, summed across batches and processes (the value is NaN without any sample).
-Other arguments are described in :mod:`calipers.functional.classification._inputs`.
+Other arguments are described in [the classification argument glossary][classification-arguments].
 """
 
 from __future__ import annotations
@@ -134,8 +134,8 @@ def multilabel_coverage_error(
         preds: ``(N, L, ...)`` float scores (probabilities or logits).
         target: ``(N, L, ...)`` 0/1 labels.
         num_labels: the number of labels ``L``.
-        ignore_index: see :mod:`calipers.functional.classification._inputs`.
-        validate_args: see :mod:`calipers.functional.classification._inputs`.
+        ignore_index: see [the argument glossary][classification-ignore_index].
+        validate_args: see [the argument glossary][classification-validate_args].
 
     Returns:
         A scalar (lower is better, at least the mean number of relevant labels).
@@ -168,8 +168,8 @@ def multilabel_ranking_average_precision(
         preds: ``(N, L, ...)`` float scores (probabilities or logits).
         target: ``(N, L, ...)`` 0/1 labels.
         num_labels: the number of labels ``L``.
-        ignore_index: see :mod:`calipers.functional.classification._inputs`.
-        validate_args: see :mod:`calipers.functional.classification._inputs`.
+        ignore_index: see [the argument glossary][classification-ignore_index].
+        validate_args: see [the argument glossary][classification-validate_args].
 
     Returns:
         A scalar in (0, 1] (higher is better).
@@ -202,8 +202,8 @@ def multilabel_ranking_loss(
         preds: ``(N, L, ...)`` float scores (probabilities or logits).
         target: ``(N, L, ...)`` 0/1 labels.
         num_labels: the number of labels ``L``.
-        ignore_index: see :mod:`calipers.functional.classification._inputs`.
-        validate_args: see :mod:`calipers.functional.classification._inputs`.
+        ignore_index: see [the argument glossary][classification-ignore_index].
+        validate_args: see [the argument glossary][classification-validate_args].
 
     Returns:
         A scalar in [0, 1] (lower is better).

@@ -2,7 +2,7 @@ r"""Specificity (true negative rate), from the stat scores.
 
 .. math:: \text{Specificity} = \frac{TN}{TN + FP}
 
-Arguments are described in :mod:`calipers.functional.classification._inputs`.
+Arguments are described in [the classification argument glossary][classification-arguments].
 """
 
 from __future__ import annotations
@@ -52,10 +52,10 @@ def binary_specificity(
     Args:
         preds: ``(N, ...)`` probabilities, logits (see the logits rule) or 0/1 labels.
         target: ``(N, ...)`` 0/1 labels.
-        threshold: see :mod:`calipers.functional.classification._inputs`.
-        multidim_average: see :mod:`calipers.functional.classification._inputs`.
-        ignore_index: see :mod:`calipers.functional.classification._inputs`.
-        validate_args: see :mod:`calipers.functional.classification._inputs`.
+        threshold: see [the argument glossary][classification-threshold].
+        multidim_average: see [the argument glossary][classification-multidim_average].
+        ignore_index: see [the argument glossary][classification-ignore_index].
+        validate_args: see [the argument glossary][classification-validate_args].
 
     Returns:
         A scalar, or ``(N,)`` with ``multidim_average="samplewise"``.
@@ -87,12 +87,12 @@ def multiclass_specificity(
     Args:
         preds: ``(N, ...)`` labels or ``(N, C, ...)`` scores.
         target: ``(N, ...)`` labels.
-        num_classes: see :mod:`calipers.functional.classification._inputs`.
-        average: see :mod:`calipers.functional.classification._inputs`.
-        top_k: see :mod:`calipers.functional.classification._inputs`.
-        multidim_average: see :mod:`calipers.functional.classification._inputs`.
-        ignore_index: see :mod:`calipers.functional.classification._inputs`.
-        validate_args: see :mod:`calipers.functional.classification._inputs`.
+        num_classes: see [the argument glossary][classification-num_classes].
+        average: see [the argument glossary][classification-average].
+        top_k: see [the argument glossary][classification-top_k].
+        multidim_average: see [the argument glossary][classification-multidim_average].
+        ignore_index: see [the argument glossary][classification-ignore_index].
+        validate_args: see [the argument glossary][classification-validate_args].
 
     Returns:
         A scalar, ``(C,)`` with ``average=None``; one more leading ``N`` with ``"samplewise"``.
@@ -133,12 +133,12 @@ def multilabel_specificity(
     Args:
         preds: ``(N, L, ...)`` probabilities, logits or 0/1 labels.
         target: ``(N, L, ...)`` 0/1 labels.
-        num_labels: see :mod:`calipers.functional.classification._inputs`.
-        threshold: see :mod:`calipers.functional.classification._inputs`.
-        average: see :mod:`calipers.functional.classification._inputs`.
-        multidim_average: see :mod:`calipers.functional.classification._inputs`.
-        ignore_index: see :mod:`calipers.functional.classification._inputs`.
-        validate_args: see :mod:`calipers.functional.classification._inputs`.
+        num_labels: see [the argument glossary][classification-num_labels].
+        threshold: see [the argument glossary][classification-threshold].
+        average: see [the argument glossary][classification-average].
+        multidim_average: see [the argument glossary][classification-multidim_average].
+        ignore_index: see [the argument glossary][classification-ignore_index].
+        validate_args: see [the argument glossary][classification-validate_args].
 
     Returns:
         A scalar, ``(L,)`` with ``average=None``; one more leading ``N`` with ``"samplewise"``.
