@@ -15,11 +15,7 @@ from calipers_testing.registry import check_empty_update, check_nan_policy
 SPECS = collect_specs()
 
 # Specs that fail a property on code owned elsewhere, with the issue that fixes them (strict: fixed means remove).
-_KNOWN: dict[tuple[str, str], str] = {
-    ("empty_update", "bootstrap-constant"): (
-        "issue 17 (sync; bootstrapping.py): BootStrapper resamples an empty batch (torch.multinomial of 0 samples)"
-    ),
-}
+_KNOWN: dict[tuple[str, str], str] = {}
 
 
 def _params(prop):

@@ -158,6 +158,8 @@ class BootStrapper(WrapperMetric):
                 f"BootStrapper: the tensor inputs must all have the same number of rows (dim 0), got {rows}."
             )
         size = rows[0]
+        if size == 0:  # an empty batch: nothing to resample, every copy is left as it is
+            return [torch.zeros(0, dtype=torch.long) for _ in range(self.num_bootstraps)]
         return [_bootstrap_sampler(size, self.sampling_strategy, self.generator) for _ in range(self.num_bootstraps)]
 
     def update(self, *args: Any, **kwargs: Any) -> None:
