@@ -28,7 +28,7 @@ import warnings
 import torch
 from torch import Tensor
 
-from calipers._checks import check_finite, check_tensor
+from calipers._checks import check_finite, check_int, check_tensor
 from calipers.exceptions import CalipersUserWarning
 from calipers.utilities.data import dim_zero_cat
 
@@ -55,10 +55,7 @@ _N, _MX, _MY, _M2X, _M2Y, _CXY, _MINX, _MAXX, _MINY, _MAXY = range(N_ROWS)
 
 def check_num_outputs(name: str, num_outputs: object) -> None:
     """Raise unless ``num_outputs`` is a positive int (``TypeError`` for a non-int, ``ValueError`` for < 1)."""
-    if isinstance(num_outputs, bool) or not isinstance(num_outputs, int):
-        raise TypeError(f"{name}: `num_outputs` must be a positive int, got {num_outputs!r}.")
-    if num_outputs < 1:
-        raise ValueError(f"{name}: `num_outputs` must be a positive int, got {num_outputs!r}.")
+    check_int(name, "num_outputs", num_outputs, 1, expectation="a positive int")
 
 
 def check_correlation_pair(
