@@ -47,3 +47,16 @@ def test_register_covers_metrics_built_before_lightning():
         "print(before, isinstance(m, torchmetrics.Metric))\n"
     )
     assert _run(code) == "False True"
+
+
+def test_register_before_lightning_is_a_clear_error():
+    code = (
+        "import calipers\n"
+        "from calipers.integrations import lightning\n"
+        "from calipers.exceptions import MetricStateError\n"
+        "try:\n"
+        "    lightning.register()\n"
+        "except MetricStateError as err:\n"
+        "    print('Lightning must be imported first' in str(err), lightning.registered())\n"
+    )
+    assert _run(code) == "True False"

@@ -9,8 +9,8 @@ virtual subclass of ``torchmetrics.Metric`` (an ABC), which changes nothing in e
 It costs nothing without Lightning: calipers never imports Lightning or TorchMetrics. Every ``Metric.__init__`` looks
 up whether Lightning has been imported (a ``sys.modules`` lookup) and registers on the first metric built after it,
 so metrics defined in a ``LightningModule`` work with no user step. A metric built *before* Lightning was imported is
-covered by calling :func:`register` once (idempotent), e.g. ``import calipers.integrations.lightning as _;
-_.register()``.
+covered by calling :func:`register` once after importing Lightning (idempotent). calipers never imports Lightning or
+TorchMetrics: it uses the ``torchmetrics`` module Lightning has loaded.
 
 Example:
     >>> from calipers.integrations.lightning import lightning_in_use
@@ -42,19 +42,25 @@ def registered() -> bool:
 def register() -> None:
     """Make Lightning's ``self.log``/``self.log_dict`` accept calipers metrics (idempotent).
 
-    Imports ``torchmetrics`` (Lightning depends on it and has imported it already) and registers
-    :class:`calipers.Metric` as a virtual subclass of ``torchmetrics.Metric``.
+    Registers :class:`calipers.Metric` as a virtual subclass of the ``torchmetrics.Metric`` that Lightning has
+    already imported (calipers itself never imports TorchMetrics: it takes the loaded module from ``sys.modules``).
 
     Raises:
-        ModuleNotFoundError: ``torchmetrics`` is not installed (Lightning is not either).
+        MetricStateError: Lightning (and with it TorchMetrics) has not been imported yet.
     """
     if _state["registered"]:
         return
-    import torchmetrics
+    torchmetrics = sys.modules.get("torchmetrics")
+    if torchmetrics is None or not lightning_in_use():
+        from calipers.exceptions import MetricStateError
 
+        raise MetricStateError(
+            "calipers.integrations.lightning.register: Lightning must be imported first (`import lightning` or "
+            "`import pytorch_lightning`); calipers registers with the TorchMetrics that Lightning loads."
+        )
     from calipers.metric import Metric
 
-    torchmetrics.Metric.register(Metric)  # type: ignore[type-abstract]
+    torchmetrics.Metric.register(Metric)
     _state["registered"] = True
 
 
