@@ -26,6 +26,7 @@ ValueError: RetrievalMAP: `top_k` must be None or an int >= 1, got 0.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Iterable, Sequence, Sized
 from dataclasses import dataclass
 from typing import Any, Literal, overload
@@ -45,6 +46,7 @@ __all__ = [
     "check_choice",
     "check_device",
     "check_devices",
+    "check_file",
     "check_finite",
     "check_flag",
     "check_float",
@@ -513,3 +515,17 @@ def check_tensor_pair(
     if ndim is not None:
         check_tensor(name, args[0], x, kind, ndim=ndim)
     return x, y
+
+
+# ---------------------------------------------------------------------------------------------- files
+def check_file(name: str, arg: str, value: Any) -> str:
+    """Return ``value`` as a path string if it names an existing regular file (``~`` expanded).
+
+    ``TypeError`` unless it is a ``str`` or an ``os.PathLike``; ``ValueError`` if no such file exists.
+    """
+    if not isinstance(value, (str, os.PathLike)):
+        raise TypeError(f"{name}: `{arg}` must be a path (a str or an os.PathLike), got {type(value).__name__}.")
+    path = os.path.expanduser(os.fspath(value))
+    if not isinstance(path, str) or not os.path.isfile(path):
+        raise ValueError(f"{name}: `{arg}` must be the path of an existing file, got {os.fspath(value)!r}.")
+    return path

@@ -114,7 +114,7 @@ def explicit_groups(members: Mapping[str, Metric], groups: Any) -> list[list[str
                 if not is_leaf(metric) or not metric._defaults:
                     raise ValueError(
                         f"{owner}: `compute_groups` must group metrics that hold their own states, got {name!r} "
-                        f"({type(metric).__name__})."
+                        f"({metric._get_name()})."
                     )
                 if _layout(metric) != _layout(first):
                     raise ValueError(
@@ -174,7 +174,7 @@ def forward_group(
     d = leader.__dict__
     if d["_is_synced"]:
         raise MetricStateError(
-            f"{type(leader).__name__}.forward: the metric is synced; call `unsync()` before updating it again."
+            f"{leader._get_name()}.forward: the metric is synced; call `unsync()` before updating it again."
         )
     fold = type(leader).full_state_update is False and leader._foldable()
     if not fold:

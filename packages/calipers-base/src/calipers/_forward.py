@@ -83,7 +83,7 @@ def forward(metric: Metric, args: tuple[Any, ...], kwargs: dict[str, Any]) -> An
     d = metric.__dict__
     if d["_is_synced"]:
         raise MetricStateError(
-            f"{type(metric).__name__}.forward: the metric is synced; call `unsync()` before updating it again."
+            f"{metric._get_name()}.forward: the metric is synced; call `unsync()` before updating it again."
         )
     if not d["dist_sync_on_step"]:
         if not d["compute_on_cpu"]:

@@ -70,7 +70,7 @@ def sync_metrics(metrics: Sequence[Metric], process_group: Any = None) -> None:
                 j = index.get(id(value))
                 if j is None:
                     j = index[id(value)] = len(entries)
-                    label = f"{type(metric).__name__}.{name}"
+                    label = f"{metric._get_name()}.{name}"
                     reduction, updates = d["_reductions"][name], d["_update_count"]
                     entries.append(StateEntry(j, value, reduction, d["_device"], d["_dtype"], label, updates))
                 slots.append((metric, name, j))

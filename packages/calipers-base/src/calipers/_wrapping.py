@@ -42,7 +42,7 @@ def wrap_update(update: Callable[..., None]) -> Callable[..., None]:
             return update(self, *args, **kwargs)
         if self._is_synced:
             raise MetricStateError(
-                f"{type(self).__name__}.update: the metric is synced; call `unsync()` before updating it again."
+                f"{self._get_name()}.update: the metric is synced; call `unsync()` before updating it again."
             )
         d = self.__dict__
         computed = d["_computed"]
@@ -75,7 +75,7 @@ def wrap_compute(compute: Callable[..., Any]) -> Callable[..., Any]:
             return compute(self)
         if self._update_count == 0 and not self._silence_compute_warning:
             warnings.warn(
-                f"The `compute` method of {type(self).__name__} was called before `update`: the states hold their "
+                f"The `compute` method of {self._get_name()} was called before `update`: the states hold their "
                 "defaults, so the value may be meaningless.",
                 CalipersUserWarning,
                 stacklevel=2,

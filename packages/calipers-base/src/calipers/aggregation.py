@@ -103,7 +103,7 @@ class BaseAggregator(Metric):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        _check_nan_strategy(type(self).__name__, nan_strategy)
+        _check_nan_strategy(self._get_name(), nan_strategy)
         self.nan_strategy = nan_strategy
         self.state_name = state_name
         self.add_state(state_name, default=default_value, dist_reduce_fx=fn)
@@ -115,7 +115,7 @@ class BaseAggregator(Metric):
             TypeError: if an input is not a tensor or number.
             ValueError: on NaN with ``nan_strategy="error"``.
         """
-        owner = type(self).__name__
+        owner = self._get_name()
         x = _as_tensor(owner, "value", x, self._dtype, self._device)
         if weight is not None:
             weight = _as_tensor(owner, "weight", weight, self._dtype, self._device)
@@ -145,7 +145,7 @@ class BaseAggregator(Metric):
 
     def update(self, value: float | Tensor) -> None:
         """Fold ``value`` into the state (subclasses define how)."""
-        raise NotImplementedError(f"{type(self).__name__} must implement `update`.")
+        raise NotImplementedError(f"{self._get_name()} must implement `update`.")
 
     def compute(self) -> Tensor:
         """Return the aggregated value."""
@@ -327,7 +327,7 @@ class MeanMetric(BaseAggregator):
 
     def _contribution(self, value: float | Tensor, weight: float | Tensor | None = None) -> tuple[Tensor, Any]:
         """``(sum(w * x), sum(w))`` of the batch (``sum(w)`` is the plain count when no weight is given)."""
-        owner = type(self).__name__
+        owner = self._get_name()
         if weight is None:
             value, _ = self._cast_and_nan_check_input(value)
             return value.sum(), self._count(value)

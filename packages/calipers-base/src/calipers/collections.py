@@ -146,7 +146,7 @@ class MetricCollection(ModuleDict):
                 f"MetricCollection: every member must be a calipers Metric or MetricCollection, got "
                 f"{type(metric).__name__} {where}."
             )
-        self._insert(name if name is not None else type(metric).__name__, metric)
+        self._insert(name if name is not None else metric._get_name(), metric)
 
     def _insert(self, name: str, metric: Metric) -> None:
         if name in self._modules:

@@ -164,7 +164,7 @@ class CompositionalMetric(Metric):
 
     def __repr__(self) -> str:
         name = getattr(self.op, "__name__", repr(self.op))
-        return f"{type(self).__name__}(\n  {name}(\n    {self.metric_a!r},\n    {self.metric_b!r}\n  )\n)"
+        return f"{self._get_name()}(\n  {name}(\n    {self.metric_a!r},\n    {self.metric_b!r}\n  )\n)"
 
 
 def _operand(x: Any) -> Any:

@@ -95,6 +95,10 @@ class Metric(MetricArithmetic, Module, ABC):
     plot_lower_bound: ClassVar[float | None] = None
     plot_upper_bound: ClassVar[float | None] = None
     plot_legend_name: ClassVar[str | None] = None
+    #: The class name users see: ``repr``, :class:`~calipers.MetricCollection` keys, error messages and plot titles
+    #: (:meth:`_get_name`). It is the class's ``__name__`` unless the class body sets it, as the generated
+    #: ``Accuracy(task=...)`` classes do (named ``_AccuracyMulticlass``..., they show the task class's name).
+    _public_name: ClassVar[str] = "Metric"
 
     _defaults: dict[str, Tensor | list[Any]]
     _persistent: dict[str, bool]
@@ -122,6 +126,8 @@ class Metric(MetricArithmetic, Module, ABC):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        if "_public_name" not in cls.__dict__:
+            cls._public_name = cls.__name__
         hide_from_torchscript(cls)
         update = cls.__dict__.get("update")
         if update is not None and not getattr(update, "__calipers_wrapped__", False):
@@ -139,15 +145,15 @@ class Metric(MetricArithmetic, Module, ABC):
         unknown = sorted(set(kwargs) - set(_OPTIONS))
         if unknown:
             raise TypeError(
-                f"{type(self).__name__}: unexpected keyword argument(s) {unknown}; "
+                f"{self._get_name()}: unexpected keyword argument(s) {unknown}; "
                 f"the options every metric accepts are {sorted(_OPTIONS)}."
             )
         for name, (default, kind) in _OPTIONS.items():
             value = kwargs.get(name, default)
             if kind == "bool" and not isinstance(value, bool):
-                raise TypeError(f"{type(self).__name__}: `{name}` must be a bool, got {value!r}.")
+                raise TypeError(f"{self._get_name()}: `{name}` must be a bool, got {value!r}.")
             if kind == "callable" and value is not None and not callable(value):
-                raise TypeError(f"{type(self).__name__}: `{name}` must be callable or None, got {value!r}.")
+                raise TypeError(f"{self._get_name()}: `{name}` must be callable or None, got {value!r}.")
             d[name] = value
         if self.distributed_available_fn is None:
             d["distributed_available_fn"] = _default_distributed_available
@@ -189,7 +195,7 @@ class Metric(MetricArithmetic, Module, ABC):
         check_state_default(name, default)
         reduction = normalize_reduction(dist_reduce_fx)
         if name in self._defaults or (hasattr(self, name) and name not in self.__dict__):
-            raise ValueError(f"add_state: `name` {name!r} is already an attribute or state of {type(self).__name__}.")
+            raise ValueError(f"add_state: `name` {name!r} is already an attribute or state of {self._get_name()}.")
         if not isinstance(persistent, bool):
             raise TypeError(f"add_state: `persistent` must be a bool, got {persistent!r}.")
         if isinstance(default, Tensor):
@@ -208,7 +214,7 @@ class Metric(MetricArithmetic, Module, ABC):
             return
         if name in _CONSTANTS:
             raise ClassConstantError(
-                f"{type(self).__name__}: `{name}` is a class constant and cannot be set on an object."
+                f"{self._get_name()}: `{name}` is a class constant and cannot be set on an object."
             )
         super().__setattr__(name, value)
 
@@ -323,7 +329,7 @@ class Metric(MetricArithmetic, Module, ABC):
         if isinstance(incoming_state, Metric):
             if type(incoming_state) is not type(self):
                 raise TypeError(
-                    f"{type(self).__name__}.merge_state: `incoming_state` must be a {type(self).__name__} or a dict, "
+                    f"{self._get_name()}.merge_state: `incoming_state` must be a {self._get_name()} or a dict, "
                     f"got {type(incoming_state).__name__}."
                 )
             other, other_count = incoming_state.metric_state, incoming_state._update_count
@@ -331,22 +337,22 @@ class Metric(MetricArithmetic, Module, ABC):
             other, other_count = incoming_state, 1
         else:
             raise TypeError(
-                f"{type(self).__name__}.merge_state: `incoming_state` must be a dict or a metric, "
+                f"{self._get_name()}.merge_state: `incoming_state` must be a dict or a metric, "
                 f"got {type(incoming_state).__name__}."
             )
         if set(other) != set(self._defaults):
             raise ValueError(
-                f"{type(self).__name__}.merge_state: `incoming_state` must have the states "
+                f"{self._get_name()}.merge_state: `incoming_state` must have the states "
                 f"{sorted(self._defaults)}, got {sorted(other)}."
             )
         if self._is_synced:
-            raise MetricStateError(f"{type(self).__name__}.merge_state: unsync the metric before merging into it.")
+            raise MetricStateError(f"{self._get_name()}.merge_state: unsync the metric before merging into it.")
         weights = (float(self._update_count), float(other_count))
         merged = {}
         for name, reduction in self._reductions.items():
             if reduction is None:
                 raise ValueError(
-                    f"{type(self).__name__}.merge_state: state {name!r} has no reduction (`dist_reduce_fx=None`), "
+                    f"{self._get_name()}.merge_state: state {name!r} has no reduction (`dist_reduce_fx=None`), "
                     "so two values of it cannot be merged."
                 )
             merged[name] = fold_states(getattr(self, name), other[name], reduction, weights)
@@ -362,7 +368,7 @@ class Metric(MetricArithmetic, Module, ABC):
                 reduction=self._reductions[name],
                 device=self._device,
                 dtype=self._dtype,
-                label=f"{type(self).__name__}.{name}",
+                label=f"{self._get_name()}.{name}",
                 updates=self._update_count,
             )
             for name in self._defaults
@@ -389,7 +395,7 @@ class Metric(MetricArithmetic, Module, ABC):
             MetricStateError: if the metric is already synced.
         """
         if self._is_synced and should_sync:
-            raise MetricStateError(f"{type(self).__name__}.sync: the metric is already synced.")
+            raise MetricStateError(f"{self._get_name()}.sync: the metric is already synced.")
         available = distributed_available or self.distributed_available_fn
         if not should_sync or not available():
             return
@@ -406,7 +412,7 @@ class Metric(MetricArithmetic, Module, ABC):
         if not should_unsync:
             return
         if not self._is_synced or self._cache is None:
-            raise MetricStateError(f"{type(self).__name__}.unsync: the metric has not been synced.")
+            raise MetricStateError(f"{self._get_name()}.unsync: the metric has not been synced.")
         self.__dict__.update(self._cache)
         self._is_synced = False
         self._cache = None
@@ -500,7 +506,7 @@ class Metric(MetricArithmetic, Module, ABC):
         """Cast the floating-point states (and defaults) to ``dst_type``; integer counters keep their dtype."""
         dtype = getattr(torch, dst_type) if isinstance(dst_type, str) else dst_type
         if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
-            raise TypeError(f"{type(self).__name__}.set_dtype: `dst_type` must be a floating dtype, got {dst_type!r}.")
+            raise TypeError(f"{self._get_name()}.set_dtype: `dst_type` must be a floating dtype, got {dst_type!r}.")
 
         def cast(t: Tensor) -> Tensor:
             return t.to(dtype) if t.is_floating_point() else t
@@ -582,14 +588,18 @@ class Metric(MetricArithmetic, Module, ABC):
             lower_bound=self.plot_lower_bound,
             upper_bound=self.plot_upper_bound,
             legend_name=self.plot_legend_name,
-            name=type(self).__name__,
+            name=self._get_name(),
         )
+
+    def _get_name(self) -> str:
+        """The metric's public class name (:attr:`_public_name`); ``nn.Module.__repr__`` shows it."""
+        return self._public_name
 
     def __repr__(self) -> str:
         return super().__repr__()
 
     def __iter__(self) -> Any:
-        raise TypeError(f"{type(self).__name__} is not iterable.")
+        raise TypeError(f"{self._get_name()} is not iterable.")
 
 
 hide_from_torchscript(Metric)

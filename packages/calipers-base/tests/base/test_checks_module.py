@@ -119,3 +119,18 @@ def test_devices_of_several_inputs():
     check_devices("M", torch.device("cpu"), preds=torch.zeros(1), target=None)  # a non-tensor: the type checks' job
     with pytest.raises(ValueError, match=r"M: `target` must be on the metric's device cpu, got a tensor on meta"):
         check_devices("M", torch.device("cpu"), preds=torch.zeros(1), target=torch.zeros(1, device="meta"))
+
+
+def test_file(tmp_path):
+    from calipers._checks import check_file
+
+    model = tmp_path / "m.model"
+    model.write_bytes(b"x")
+    assert check_file("M", "spm_model", model) == str(model)
+    assert check_file("M", "spm_model", str(model)) == str(model)
+    with pytest.raises(ValueError, match=r"^M: `spm_model` must be the path of an existing file, got '.*nope'\.$"):
+        check_file("M", "spm_model", tmp_path / "nope")
+    with pytest.raises(ValueError, match=r"must be the path of an existing file"):
+        check_file("M", "spm_model", tmp_path)  # a folder
+    with pytest.raises(TypeError, match=r"^M: `spm_model` must be a path \(a str or an os.PathLike\), got int\.$"):
+        check_file("M", "spm_model", 3)

@@ -135,7 +135,8 @@ def test_errors_name_the_argument(make, error, match):
 def test_task_facades_are_instances_of_both_classes_and_pickle():
     metric = Accuracy(task="multiclass", num_classes=3, average="macro")
     assert isinstance(metric, Accuracy) and isinstance(metric, MulticlassAccuracy)
-    assert type(metric).__name__ == "MulticlassAccuracy"
+    assert type(metric).__name__ == "_AccuracyMulticlass" and repr(metric) == "MulticlassAccuracy()"
+    assert [c.__name__ for c in type(metric).__mro__].count("MulticlassAccuracy") == 1
     assert metric.average == "macro" and metric.num_classes == 3
     f1 = F1Score("multilabel", num_labels=4, zero_division=1)  # positional task, TorchMetrics' signature
     assert f1.zero_division == 1 and f1.num_labels == 4

@@ -102,7 +102,7 @@ class WrapperMetric(Metric):
             ValueError: if its states or wrapped metrics differ from this wrapper's.
             MetricStateError: if the wrapper is synced.
         """
-        owner = type(self).__name__
+        owner = self._get_name()
         wrapped = self._wrapped()
         if isinstance(incoming_state, Metric):
             if type(incoming_state) is not type(self):
@@ -179,7 +179,7 @@ class WrapperMetric(Metric):
         back afterwards. With ``dist_sync_on_step`` the batch states of the whole tree are synced in one batch.
         """
         if self._is_synced:
-            raise MetricStateError(f"{type(self).__name__}.forward: the metric is synced; call `unsync()` first.")
+            raise MetricStateError(f"{self._get_name()}.forward: the metric is synced; call `unsync()` first.")
         self.update(*args, **kwargs)
         tree = [m for m in self.modules() if isinstance(m, Metric)]
         keep = ("_update_count", "_computed", "_to_sync", "_silence_compute_warning", "_enable_grad")

@@ -111,7 +111,7 @@ class ClasswiseWrapper(WrapperMetric):
 
     def _convert_output(self, value: Tensor) -> dict[str, Tensor]:
         if self._prefix is None and self._postfix is None:
-            prefix, postfix = f"{type(self.metric).__name__.lower()}_", ""
+            prefix, postfix = f"{self.metric._get_name().lower()}_", ""
         else:
             prefix, postfix = self._prefix or "", self._postfix or ""
         names = self.labels if self.labels is not None else [str(i) for i in range(_class_count(value) or 0)]

@@ -115,7 +115,7 @@ class FeatureShare(MetricCollection):
             if not isinstance(attr, str) or not isinstance(getattr(metric, attr, None), Module):
                 raise ValueError(
                     f"FeatureShare: every metric must name its network attribute in `feature_network`, got {attr!r} "
-                    f"for {name!r} ({type(metric).__name__})."
+                    f"for {name!r} ({metric._get_name()})."
                 )
         first = members[0][1]
         network = getattr(first, str(first.feature_network))

@@ -172,7 +172,7 @@ def _best(series: Tensor, maximize: bool, what: str) -> tuple[float | None, int 
 def _maximize(metric: Metric | MetricCollection, maximize: Any) -> bool | list[bool]:
     if maximize is None:
         if isinstance(metric, Metric):
-            return _higher_is_better(type(metric).__name__, metric)
+            return _higher_is_better(metric._get_name(), metric)
         out: list[bool] = []
         for name, member in metric.items(keep_base=False, copy_state=False):
             better = _higher_is_better(name, member)

@@ -48,7 +48,7 @@ class MetricInputTransformer(WrapperMetric):
         super().__init__(**kwargs)
         if not isinstance(wrapped_metric, (Metric, MetricCollection)):
             raise TypeError(
-                f"{type(self).__name__}: `wrapped_metric` must be a calipers Metric or MetricCollection, "
+                f"{self._get_name()}: `wrapped_metric` must be a calipers Metric or MetricCollection, "
                 f"got {type(wrapped_metric).__name__}."
             )
         self.wrapped_metric = wrapped_metric
@@ -155,5 +155,5 @@ class BinaryTargetTransformer(MetricInputTransformer):
 
     def transform_target(self, target: Tensor) -> Tensor:
         """``target > threshold`` as 0/1 in the targets' dtype (``TypeError`` unless ``target`` is a real tensor)."""
-        check_tensor(type(self).__name__, "target", target, "real")
+        check_tensor(self._get_name(), "target", target, "real")
         return target.gt(self.threshold).to(target.dtype)

@@ -10,10 +10,12 @@ recall, F1... over the same inputs updates once. ``average`` and ``zero_division
 
 **Task facades.** ``Accuracy(task="binary", ...)`` must be an ``Accuracy`` (``isinstance`` holds) and behave exactly
 as a ``BinaryAccuracy``. :class:`TaskFacade` does it by subclassing: for each facade and task there is a class that
-inherits from both the facade and the task metric (e.g. ``_AccuracyBinary(Accuracy, BinaryAccuracy)``, shown as
-``BinaryAccuracy``); ``Accuracy.__new__`` picks it from ``task``, and its ``__init__`` passes the facade's arguments
-that the task metric takes. The object is therefore an ``Accuracy`` *and* a ``BinaryAccuracy``, with the same states
-(checkpoints compatible with TorchMetrics' ``Accuracy``), signature, pickling and compute groups.
+inherits from both the facade and the task metric (e.g. ``_AccuracyBinary(Accuracy, BinaryAccuracy)``), whose
+``_public_name`` is ``BinaryAccuracy``: ``repr``, collection keys and messages show that name, as TorchMetrics'
+``Accuracy(task="binary")`` does. ``Accuracy.__new__`` picks the class from ``task``, and its ``__init__`` passes the
+facade's arguments that the task metric takes. The object is therefore an ``Accuracy`` *and* a ``BinaryAccuracy``,
+with the same states (checkpoints compatible with TorchMetrics' ``Accuracy``), signature, pickling and compute
+groups.
 """
 
 from __future__ import annotations
@@ -61,7 +63,7 @@ class StatScoresState(Metric):
             return
         for arg, value in (("preds", preds), ("target", target)):
             if isinstance(value, Tensor) and (value.is_cpu != cpu or (not cpu and value.device != device)):
-                check_device(type(self).__name__, arg, value, device)
+                check_device(self._get_name(), arg, value, device)
 
     def _declare_stat_states(self, size: int, samplewise: bool) -> None:
         self._samplewise = samplewise
@@ -154,7 +156,7 @@ class StatScoresState(Metric):
 
         Subclasses define it (``compute`` and the ``forward`` value both go through it), or override ``compute``.
         """
-        raise NotImplementedError(f"{type(self).__name__} defines neither `_compute_counts` nor `compute`.")
+        raise NotImplementedError(f"{self._get_name()} defines neither `_compute_counts` nor `compute`.")
 
     def _final_counts(self) -> Tensor:
         """The stacked counts ``[tp, fp, tn, fn]``: ``(4,)`` binary, ``(4, C)``, or ``(4, N, ...)`` samplewise.
@@ -223,9 +225,9 @@ def register_tasks(facade: Any, classes: dict[str, type[Metric]], namespace: dic
             _cls.__init__(self, **call, **extra)  # type: ignore[misc]
 
         qualname = f"_{facade.__name__}{task.capitalize()}"
-        made[task] = type(qualname, (facade, task_cls), {"__init__": __init__, "__module__": facade.__module__})
-        made[task].__qualname__ = qualname
-        made[task].__name__ = task_cls.__name__
+        # Its own name, so the MRO holds one class per name; users see the task class's (repr, collection keys).
+        body = {"__init__": __init__, "__module__": facade.__module__, "_public_name": task_cls._public_name}
+        made[task] = type(qualname, (facade, task_cls), body)
         namespace[qualname] = made[task]
     facade._task_classes = made
     facade._tasks = tuple(classes)

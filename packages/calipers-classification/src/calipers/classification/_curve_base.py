@@ -46,7 +46,7 @@ class _CurveStateBase(Metric):
     _size: int
 
     def _declare(self, thresholds: Thresholds, ignore_index: int | None, validate_args: bool, size: int = 1) -> None:
-        name = type(self).__name__
+        name = self._get_name()
         if self._task == "binary":
             check_args(name, thresholds, ignore_index)
         else:
@@ -109,7 +109,7 @@ class _CurveStateBase(Metric):
         from calipers.utilities.plot import plot_curve
 
         curve = curve if curve is not None else self.compute()
-        return plot_curve(curve, score=score, ax=ax, label_names=label_names, name=type(self).__name__)
+        return plot_curve(curve, score=score, ax=ax, label_names=label_names, name=self._get_name())
 
 
 class BinaryCurveState(_CurveStateBase):
@@ -122,7 +122,7 @@ class BinaryCurveState(_CurveStateBase):
         """Fold a batch into the states."""
         self._fold(
             binary_update(
-                type(self).__name__,
+                self._get_name(),
                 preds,
                 target,
                 self.thresholds,
@@ -146,7 +146,7 @@ class MulticlassCurveState(_CurveStateBase):
         """Fold a batch into the states."""
         self._fold(
             multiclass_update(
-                type(self).__name__,
+                self._get_name(),
                 preds,
                 target,
                 self._size,
@@ -170,7 +170,7 @@ class MultilabelCurveState(_CurveStateBase):
         """Fold a batch into the states."""
         self._fold(
             multilabel_update(
-                type(self).__name__,
+                self._get_name(),
                 preds,
                 target,
                 self._size,

@@ -40,7 +40,7 @@ class BinaryAUROC(BinaryCurveState):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        check_max_fpr(type(self).__name__, max_fpr)
+        check_max_fpr(self._get_name(), max_fpr)
         self._declare(thresholds, ignore_index, validate_args)
         self.max_fpr = max_fpr
 
@@ -77,7 +77,7 @@ class MulticlassAUROC(MulticlassCurveState):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        check_average(type(self).__name__, average, ("macro", "none", "weighted", None))
+        check_average(self._get_name(), average, ("macro", "none", "weighted", None))
         self._declare(thresholds, ignore_index, validate_args, num_classes)
         self.num_classes = num_classes
         self.average = average
@@ -122,7 +122,7 @@ class MultilabelAUROC(MultilabelCurveState):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        check_average(type(self).__name__, average, ("macro", "micro", "none", "weighted", None))
+        check_average(self._get_name(), average, ("macro", "micro", "none", "weighted", None))
         self._declare(thresholds, ignore_index, validate_args, num_labels)
         self.num_labels = num_labels
         self.average = average

@@ -73,7 +73,7 @@ class MulticlassAveragePrecision(MulticlassCurveState):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        check_average(type(self).__name__, average, ("macro", "none", "weighted", None))
+        check_average(self._get_name(), average, ("macro", "none", "weighted", None))
         self._declare(thresholds, ignore_index, validate_args, num_classes)
         self.num_classes = num_classes
         self.average = average
@@ -111,7 +111,7 @@ class MultilabelAveragePrecision(MultilabelCurveState):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        check_average(type(self).__name__, average, ("macro", "micro", "none", "weighted", None))
+        check_average(self._get_name(), average, ("macro", "micro", "none", "weighted", None))
         self._declare(thresholds, ignore_index, validate_args, num_labels)
         self.num_labels = num_labels
         self.average = average

@@ -44,8 +44,8 @@ class _CalibrationErrorState(Metric):
     _num_classes: int | None
 
     def _setup(self, n_bins: int, norm: Norm, ignore_index: int | None, validate_args: bool) -> None:
-        _calibration_error_arg_validation(type(self).__name__, n_bins, norm, ignore_index)
-        check_flag(type(self).__name__, "validate_args", validate_args)
+        _calibration_error_arg_validation(self._get_name(), n_bins, norm, ignore_index)
+        check_flag(self._get_name(), "validate_args", validate_args)
         self.n_bins = n_bins
         self.norm = norm
         self.ignore_index = ignore_index
@@ -57,11 +57,9 @@ class _CalibrationErrorState(Metric):
     def update(self, preds: Tensor, target: Tensor) -> None:
         """Add the batch's samples to the confidence bins."""
         multiclass = self._num_classes is not None
-        check_devices(type(self).__name__, self.device, preds=preds, target=target)
+        check_devices(self._get_name(), self.device, preds=preds, target=target)
         if self.validate_args:
-            _calibration_error_tensor_validation(
-                type(self).__name__, preds, target, self._num_classes, self.ignore_index
-            )
+            _calibration_error_tensor_validation(self._get_name(), preds, target, self._num_classes, self.ignore_index)
         formatted = _calibration_error_format(preds, target, multiclass, self.ignore_index)
         counts, conf_sums, acc_sums = _calibration_error_update(*formatted, self.n_bins)
         self.bin_counts += counts
@@ -124,7 +122,7 @@ class MulticlassCalibrationError(_CalibrationErrorState):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        check_num_classes(type(self).__name__, num_classes)
+        check_num_classes(self._get_name(), num_classes)
         self.num_classes = num_classes
         self._num_classes = num_classes
         self._setup(n_bins, norm, ignore_index, validate_args)

@@ -42,7 +42,7 @@ class BinaryCohenKappa(BinaryConfmatBase):
         **kwargs: Any,
     ) -> None:
         super().__init__(threshold, ignore_index, validate_args, **kwargs)
-        _check_weights(type(self).__name__, weights)
+        _check_weights(self._get_name(), weights)
         self.weights = weights
 
     def compute(self) -> Tensor:
@@ -77,7 +77,7 @@ class MulticlassCohenKappa(MulticlassConfmatBase):
         **kwargs: Any,
     ) -> None:
         super().__init__(num_classes, ignore_index, validate_args, **kwargs)
-        _check_weights(type(self).__name__, weights)
+        _check_weights(self._get_name(), weights)
         self.weights = weights
 
     def compute(self) -> Tensor:

@@ -68,8 +68,8 @@ class BinaryConfmatBase(Metric):
         self, threshold: float = 0.5, ignore_index: int | None = None, validate_args: bool = True, **kwargs: Any
     ) -> None:
         super().__init__(**kwargs)
-        _binary_confusion_matrix_arg_validation(type(self).__name__, threshold, ignore_index)
-        check_flag(type(self).__name__, "validate_args", validate_args)
+        _binary_confusion_matrix_arg_validation(self._get_name(), threshold, ignore_index)
+        check_flag(self._get_name(), "validate_args", validate_args)
         self.threshold = threshold
         self.ignore_index = ignore_index
         self.validate_args = validate_args
@@ -78,9 +78,9 @@ class BinaryConfmatBase(Metric):
     def update(self, preds: Tensor, target: Tensor) -> None:
         """Count the batch into the confusion matrix."""
         d = self.__dict__
-        check_devices(type(self).__name__, d["_device"], preds=preds, target=target)
+        check_devices(self._get_name(), d["_device"], preds=preds, target=target)
         d["confmat"] += _binary_confmat(
-            type(self).__name__, preds, target, d["threshold"], d["ignore_index"], d["validate_args"]
+            self._get_name(), preds, target, d["threshold"], d["ignore_index"], d["validate_args"]
         )
 
     def _state_signature(self) -> Hashable:
@@ -110,8 +110,8 @@ class MulticlassConfmatBase(Metric):
         self, num_classes: int, ignore_index: int | None = None, validate_args: bool = True, **kwargs: Any
     ) -> None:
         super().__init__(**kwargs)
-        _multiclass_confusion_matrix_arg_validation(type(self).__name__, num_classes, ignore_index)
-        check_flag(type(self).__name__, "validate_args", validate_args)
+        _multiclass_confusion_matrix_arg_validation(self._get_name(), num_classes, ignore_index)
+        check_flag(self._get_name(), "validate_args", validate_args)
         self.num_classes = num_classes
         self.ignore_index = ignore_index
         self.validate_args = validate_args
@@ -120,9 +120,9 @@ class MulticlassConfmatBase(Metric):
     def update(self, preds: Tensor, target: Tensor) -> None:
         """Count the batch into the confusion matrix."""
         d = self.__dict__
-        check_devices(type(self).__name__, d["_device"], preds=preds, target=target)
+        check_devices(self._get_name(), d["_device"], preds=preds, target=target)
         d["confmat"] += _multiclass_confmat(
-            type(self).__name__, preds, target, d["num_classes"], d["ignore_index"], d["validate_args"]
+            self._get_name(), preds, target, d["num_classes"], d["ignore_index"], d["validate_args"]
         )
 
     def _state_signature(self) -> Hashable:
@@ -157,8 +157,8 @@ class MultilabelConfmatBase(Metric):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        _multilabel_confusion_matrix_arg_validation(type(self).__name__, num_labels, threshold, ignore_index)
-        check_flag(type(self).__name__, "validate_args", validate_args)
+        _multilabel_confusion_matrix_arg_validation(self._get_name(), num_labels, threshold, ignore_index)
+        check_flag(self._get_name(), "validate_args", validate_args)
         self.num_labels = num_labels
         self.threshold = threshold
         self.ignore_index = ignore_index
@@ -168,9 +168,9 @@ class MultilabelConfmatBase(Metric):
     def update(self, preds: Tensor, target: Tensor) -> None:
         """Count the batch into the confusion matrices."""
         d = self.__dict__
-        check_devices(type(self).__name__, d["_device"], preds=preds, target=target)
+        check_devices(self._get_name(), d["_device"], preds=preds, target=target)
         d["confmat"] += _multilabel_confmat(
-            type(self).__name__,
+            self._get_name(),
             preds,
             target,
             d["num_labels"],
@@ -207,7 +207,7 @@ class BinaryConfusionMatrix(BinaryConfmatBase):
     ) -> None:
         super().__init__(threshold, ignore_index, validate_args, **kwargs)
         if validate_args:
-            _check_normalize(type(self).__name__, normalize)
+            _check_normalize(self._get_name(), normalize)
         self.normalize = normalize
 
     def compute(self) -> Tensor:
@@ -244,7 +244,7 @@ class MulticlassConfusionMatrix(MulticlassConfmatBase):
     ) -> None:
         super().__init__(num_classes, ignore_index, validate_args, **kwargs)
         if validate_args:
-            _check_normalize(type(self).__name__, normalize)
+            _check_normalize(self._get_name(), normalize)
         self.normalize = normalize
 
     def compute(self) -> Tensor:
@@ -284,7 +284,7 @@ class MultilabelConfusionMatrix(MultilabelConfmatBase):
     ) -> None:
         super().__init__(num_labels, threshold, ignore_index, validate_args, **kwargs)
         if validate_args:
-            _check_normalize(type(self).__name__, normalize)
+            _check_normalize(self._get_name(), normalize)
         self.normalize = normalize
 
     def compute(self) -> Tensor:

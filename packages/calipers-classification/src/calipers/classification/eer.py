@@ -74,7 +74,7 @@ class MulticlassEER(MulticlassCurveState):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        check_average(type(self).__name__, average, ("macro", "micro", None))
+        check_average(self._get_name(), average, ("macro", "micro", None))
         self._declare(thresholds, ignore_index, validate_args, num_classes)
         self.num_classes = num_classes
         self.average = average

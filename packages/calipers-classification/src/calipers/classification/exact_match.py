@@ -91,8 +91,8 @@ class MulticlassExactMatch(_ExactMatchState):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        _multiclass_exact_match_arg_validation(type(self).__name__, num_classes, multidim_average, ignore_index)
-        check_flag(type(self).__name__, "validate_args", validate_args)
+        _multiclass_exact_match_arg_validation(self._get_name(), num_classes, multidim_average, ignore_index)
+        check_flag(self._get_name(), "validate_args", validate_args)
         self.num_classes = num_classes
         self.multidim_average = multidim_average
         self.ignore_index = ignore_index
@@ -101,10 +101,10 @@ class MulticlassExactMatch(_ExactMatchState):
 
     def update(self, preds: Tensor, target: Tensor) -> None:
         """Count the batch's exactly matched samples."""
-        check_devices(type(self).__name__, self.device, preds=preds, target=target)
+        check_devices(self._get_name(), self.device, preds=preds, target=target)
         self._fold(
             *_multiclass_exact_match_update(
-                type(self).__name__,
+                self._get_name(),
                 preds,
                 target,
                 self.num_classes,
@@ -145,9 +145,9 @@ class MultilabelExactMatch(_ExactMatchState):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        name = type(self).__name__
+        name = self._get_name()
         _multilabel_exact_match_arg_validation(name, num_labels, threshold, multidim_average, ignore_index)
-        check_flag(type(self).__name__, "validate_args", validate_args)
+        check_flag(self._get_name(), "validate_args", validate_args)
         self.num_labels = num_labels
         self.threshold = threshold
         self.multidim_average = multidim_average
@@ -157,10 +157,10 @@ class MultilabelExactMatch(_ExactMatchState):
 
     def update(self, preds: Tensor, target: Tensor) -> None:
         """Count the batch's exactly matched positions."""
-        check_devices(type(self).__name__, self.device, preds=preds, target=target)
+        check_devices(self._get_name(), self.device, preds=preds, target=target)
         self._fold(
             *_multilabel_exact_match_update(
-                type(self).__name__,
+                self._get_name(),
                 preds,
                 target,
                 self.num_labels,

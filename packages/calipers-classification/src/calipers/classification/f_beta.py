@@ -58,7 +58,7 @@ class BinaryFBetaScore(BinaryStatScoresBase):
             threshold, multidim_average, ignore_index, validate_args, zero_division=zero_division, **kwargs
         )
         if validate_args:
-            _check_beta(type(self).__name__, beta)
+            _check_beta(self._get_name(), beta)
         self.beta = beta
 
     def _compute_counts(self, counts: Tensor) -> Tensor:
@@ -114,7 +114,7 @@ class MulticlassFBetaScore(MulticlassStatScoresBase):
             **kwargs,
         )
         if validate_args:
-            _check_beta(type(self).__name__, beta)
+            _check_beta(self._get_name(), beta)
         self.beta = beta
 
     def _compute_counts(self, counts: Tensor) -> Tensor:
@@ -170,7 +170,7 @@ class MultilabelFBetaScore(MultilabelStatScoresBase):
             **kwargs,
         )
         if validate_args:
-            _check_beta(type(self).__name__, beta)
+            _check_beta(self._get_name(), beta)
         self.beta = beta
 
     def _compute_counts(self, counts: Tensor) -> Tensor:

@@ -48,17 +48,17 @@ class _GroupStatScores(Metric):
     def _setup(
         self, num_groups: int, threshold: float, ignore_index: int | None, validate_args: bool, task: str
     ) -> None:
-        _fairness_arg_validation(type(self).__name__, num_groups, threshold, ignore_index, task)
+        _fairness_arg_validation(self._get_name(), num_groups, threshold, ignore_index, task)
         self.num_groups = num_groups
         self.threshold = threshold
         self.ignore_index = ignore_index
-        check_flag(type(self).__name__, "validate_args", validate_args)
+        check_flag(self._get_name(), "validate_args", validate_args)
         self.validate_args = validate_args
         for name in ("tp", "fp", "tn", "fn"):
             self.add_state(name, torch.zeros(num_groups, dtype=torch.long), dist_reduce_fx="sum")
 
     def _count(self, preds: Tensor, target: Tensor | None, groups: Tensor) -> None:
-        name = type(self).__name__
+        name = self._get_name()
         check_devices(name, self.device, preds=preds, target=target, groups=groups)
         if self.validate_args:
             needs_target = getattr(self, "task", "all") != "demographic_parity"
@@ -139,7 +139,7 @@ class BinaryFairness(_GroupStatScores):
         """Count the batch's stat scores per group."""
         if self.task == "demographic_parity":
             if target is not None:
-                msg = f"{type(self).__name__}: the task demographic_parity does not use `target`."
+                msg = f"{self._get_name()}: the task demographic_parity does not use `target`."
                 warnings.warn(msg, CalipersUserWarning, stacklevel=3)
             target = None
         self._count(preds, target, groups)

@@ -55,19 +55,19 @@ class BinaryHingeLoss(Metric):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        _hinge_loss_arg_validation(type(self).__name__, squared, ignore_index)
+        _hinge_loss_arg_validation(self._get_name(), squared, ignore_index)
         self.squared = squared
         self.ignore_index = ignore_index
-        check_flag(type(self).__name__, "validate_args", validate_args)
+        check_flag(self._get_name(), "validate_args", validate_args)
         self.validate_args = validate_args
         self.add_state("measures", torch.tensor(0.0), dist_reduce_fx="sum")
         self.add_state("total", torch.tensor(0), dist_reduce_fx="sum")
 
     def update(self, preds: Tensor, target: Tensor) -> None:
         """Add the batch's losses."""
-        check_devices(type(self).__name__, self.device, preds=preds, target=target)
+        check_devices(self._get_name(), self.device, preds=preds, target=target)
         if self.validate_args:
-            _hinge_loss_tensor_validation(type(self).__name__, preds, target, None, self.ignore_index)
+            _hinge_loss_tensor_validation(self._get_name(), preds, target, None, self.ignore_index)
         formatted = _hinge_loss_format(preds, target, False, self.ignore_index)
         measures, total = _hinge_loss_update(*formatted, self.squared)
         self.measures = self.measures + measures.to(self.measures.dtype)
@@ -114,14 +114,14 @@ class MulticlassHingeLoss(Metric):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        name = type(self).__name__
+        name = self._get_name()
         check_num_classes(name, num_classes)
         _hinge_loss_arg_validation(name, squared, ignore_index, multiclass_mode)
         self.num_classes = num_classes
         self.squared = squared
         self.multiclass_mode = multiclass_mode
         self.ignore_index = ignore_index
-        check_flag(type(self).__name__, "validate_args", validate_args)
+        check_flag(self._get_name(), "validate_args", validate_args)
         self.validate_args = validate_args
         shape = () if multiclass_mode == "crammer-singer" else (num_classes,)
         self.add_state("measures", torch.zeros(shape), dist_reduce_fx="sum")
@@ -129,9 +129,9 @@ class MulticlassHingeLoss(Metric):
 
     def update(self, preds: Tensor, target: Tensor) -> None:
         """Add the batch's losses."""
-        check_devices(type(self).__name__, self.device, preds=preds, target=target)
+        check_devices(self._get_name(), self.device, preds=preds, target=target)
         if self.validate_args:
-            _hinge_loss_tensor_validation(type(self).__name__, preds, target, self.num_classes, self.ignore_index)
+            _hinge_loss_tensor_validation(self._get_name(), preds, target, self.num_classes, self.ignore_index)
         formatted = _hinge_loss_format(preds, target, True, self.ignore_index)
         measures, total = _hinge_loss_update(*formatted, self.squared, self.multiclass_mode)
         self.measures = self.measures + measures.to(self.measures.dtype)

@@ -44,7 +44,7 @@ class BinaryJaccardIndex(BinaryConfmatBase):
     ) -> None:
         super().__init__(threshold, ignore_index, validate_args, **kwargs)
         if validate_args:
-            check_zero_division(type(self).__name__, zero_division)
+            check_zero_division(self._get_name(), zero_division)
         self.zero_division = zero_division
 
     def compute(self) -> Tensor:
@@ -81,8 +81,8 @@ class MulticlassJaccardIndex(MulticlassConfmatBase):
     ) -> None:
         super().__init__(num_classes, ignore_index, validate_args, **kwargs)
         if validate_args:
-            check_average(type(self).__name__, average)
-            check_zero_division(type(self).__name__, zero_division)
+            check_average(self._get_name(), average)
+            check_zero_division(self._get_name(), zero_division)
         self.average = average
         self.zero_division = zero_division
 
@@ -121,8 +121,8 @@ class MultilabelJaccardIndex(MultilabelConfmatBase):
     ) -> None:
         super().__init__(num_labels, threshold, ignore_index, validate_args, **kwargs)
         if validate_args:
-            check_average(type(self).__name__, average)
-            check_zero_division(type(self).__name__, zero_division)
+            check_average(self._get_name(), average)
+            check_zero_division(self._get_name(), zero_division)
         self.average = average
         self.zero_division = zero_division
 

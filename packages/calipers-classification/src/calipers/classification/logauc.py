@@ -40,7 +40,7 @@ class BinaryLogAUC(BinaryCurveState):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        check_fpr_range(type(self).__name__, fpr_range)
+        check_fpr_range(self._get_name(), fpr_range)
         self._declare(thresholds, ignore_index, validate_args)
         self.fpr_range = fpr_range
 
@@ -78,8 +78,8 @@ class MulticlassLogAUC(MulticlassCurveState):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        check_fpr_range(type(self).__name__, fpr_range)
-        check_average(type(self).__name__, average, ("macro", "none", None))
+        check_fpr_range(self._get_name(), fpr_range)
+        check_average(self._get_name(), average, ("macro", "none", None))
         self.fpr_range = fpr_range
         self._declare(thresholds, ignore_index, validate_args, num_classes)
         self.num_classes = num_classes
@@ -126,8 +126,8 @@ class MultilabelLogAUC(MultilabelCurveState):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        check_fpr_range(type(self).__name__, fpr_range)
-        check_average(type(self).__name__, average, ("macro", "none", None))
+        check_fpr_range(self._get_name(), fpr_range)
+        check_average(self._get_name(), average, ("macro", "none", None))
         self._declare(thresholds, ignore_index, validate_args, num_labels)
         self.num_labels = num_labels
         self.fpr_range = fpr_range

@@ -45,19 +45,19 @@ class _RankingState(Metric):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        _ranking_arg_validation(type(self).__name__, num_labels, ignore_index)
+        _ranking_arg_validation(self._get_name(), num_labels, ignore_index)
         self.num_labels = num_labels
         self.ignore_index = ignore_index
-        check_flag(type(self).__name__, "validate_args", validate_args)
+        check_flag(self._get_name(), "validate_args", validate_args)
         self.validate_args = validate_args
         self.add_state("measure", torch.tensor(0.0), dist_reduce_fx="sum")
         self.add_state("total", torch.tensor(0), dist_reduce_fx="sum")
 
     def update(self, preds: Tensor, target: Tensor) -> None:
         """Add the batch's per-sample values."""
-        check_devices(type(self).__name__, self.device, preds=preds, target=target)
+        check_devices(self._get_name(), self.device, preds=preds, target=target)
         if self.validate_args:
-            _ranking_tensor_validation(type(self).__name__, preds, target, self.num_labels, self.ignore_index)
+            _ranking_tensor_validation(self._get_name(), preds, target, self.num_labels, self.ignore_index)
         measure, total = self._batch_update(*_ranking_format(preds, target, self.ignore_index))
         self.measure += measure.to(self.measure.dtype)
         self.total += total

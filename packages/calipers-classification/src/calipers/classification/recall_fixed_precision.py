@@ -51,7 +51,7 @@ class BinaryRecallAtFixedPrecision(BinaryCurveState):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        check_probability(type(self).__name__, "min_precision", min_precision)
+        check_probability(self._get_name(), "min_precision", min_precision)
         self._declare(thresholds, ignore_index, validate_args)
         self.min_precision = min_precision
 
@@ -94,7 +94,7 @@ class MulticlassRecallAtFixedPrecision(MulticlassCurveState):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        check_probability(type(self).__name__, "min_precision", min_precision)
+        check_probability(self._get_name(), "min_precision", min_precision)
         self._declare(thresholds, ignore_index, validate_args, num_classes)
         self.num_classes = num_classes
         self.min_precision = min_precision
@@ -139,7 +139,7 @@ class MultilabelRecallAtFixedPrecision(MultilabelCurveState):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        check_probability(type(self).__name__, "min_precision", min_precision)
+        check_probability(self._get_name(), "min_precision", min_precision)
         self._declare(thresholds, ignore_index, validate_args, num_labels)
         self.num_labels = num_labels
         self.min_precision = min_precision
@@ -223,7 +223,7 @@ class BinaryPrecisionAtFixedRecall(BinaryCurveState):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        check_probability(type(self).__name__, "min_recall", min_recall)
+        check_probability(self._get_name(), "min_recall", min_recall)
         self._declare(thresholds, ignore_index, validate_args)
         self.min_recall = min_recall
 
@@ -266,7 +266,7 @@ class MulticlassPrecisionAtFixedRecall(MulticlassCurveState):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        check_probability(type(self).__name__, "min_recall", min_recall)
+        check_probability(self._get_name(), "min_recall", min_recall)
         self._declare(thresholds, ignore_index, validate_args, num_classes)
         self.num_classes = num_classes
         self.min_recall = min_recall
@@ -311,7 +311,7 @@ class MultilabelPrecisionAtFixedRecall(MultilabelCurveState):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        check_probability(type(self).__name__, "min_recall", min_recall)
+        check_probability(self._get_name(), "min_recall", min_recall)
         self._declare(thresholds, ignore_index, validate_args, num_labels)
         self.num_labels = num_labels
         self.min_recall = min_recall

@@ -51,7 +51,7 @@ class BinarySensitivityAtSpecificity(BinaryCurveState):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        check_probability(type(self).__name__, "min_specificity", min_specificity)
+        check_probability(self._get_name(), "min_specificity", min_specificity)
         self._declare(thresholds, ignore_index, validate_args)
         self.min_specificity = min_specificity
 
@@ -94,7 +94,7 @@ class MulticlassSensitivityAtSpecificity(MulticlassCurveState):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        check_probability(type(self).__name__, "min_specificity", min_specificity)
+        check_probability(self._get_name(), "min_specificity", min_specificity)
         self._declare(thresholds, ignore_index, validate_args, num_classes)
         self.num_classes = num_classes
         self.min_specificity = min_specificity
@@ -139,7 +139,7 @@ class MultilabelSensitivityAtSpecificity(MultilabelCurveState):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        check_probability(type(self).__name__, "min_specificity", min_specificity)
+        check_probability(self._get_name(), "min_specificity", min_specificity)
         self._declare(thresholds, ignore_index, validate_args, num_labels)
         self.num_labels = num_labels
         self.min_specificity = min_specificity
@@ -223,7 +223,7 @@ class BinarySpecificityAtSensitivity(BinaryCurveState):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        check_probability(type(self).__name__, "min_sensitivity", min_sensitivity)
+        check_probability(self._get_name(), "min_sensitivity", min_sensitivity)
         self._declare(thresholds, ignore_index, validate_args)
         self.min_sensitivity = min_sensitivity
 
@@ -266,7 +266,7 @@ class MulticlassSpecificityAtSensitivity(MulticlassCurveState):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        check_probability(type(self).__name__, "min_sensitivity", min_sensitivity)
+        check_probability(self._get_name(), "min_sensitivity", min_sensitivity)
         self._declare(thresholds, ignore_index, validate_args, num_classes)
         self.num_classes = num_classes
         self.min_sensitivity = min_sensitivity
@@ -311,7 +311,7 @@ class MultilabelSpecificityAtSensitivity(MultilabelCurveState):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        check_probability(type(self).__name__, "min_sensitivity", min_sensitivity)
+        check_probability(self._get_name(), "min_sensitivity", min_sensitivity)
         self._declare(thresholds, ignore_index, validate_args, num_labels)
         self.num_labels = num_labels
         self.min_sensitivity = min_sensitivity

@@ -61,7 +61,7 @@ class BinaryStatScoresBase(StatScoresState):
         super().__init__(**kwargs)
         if validate_args:
             _binary_stat_scores_arg_validation(
-                type(self).__name__, threshold, multidim_average, ignore_index, zero_division
+                self._get_name(), threshold, multidim_average, ignore_index, zero_division
             )
         self.threshold = threshold
         self.multidim_average = multidim_average
@@ -78,7 +78,7 @@ class BinaryStatScoresBase(StatScoresState):
         d = self.__dict__
         self._check_devices(preds, target)
         return _binary_counts(
-            type(self).__name__,
+            self._get_name(),
             preds,
             target,
             d["threshold"],
@@ -124,7 +124,7 @@ class MulticlassStatScoresBase(StatScoresState):
         super().__init__(**kwargs)
         if validate_args:
             _multiclass_stat_scores_arg_validation(
-                type(self).__name__, num_classes, top_k, average, multidim_average, ignore_index, zero_division
+                self._get_name(), num_classes, top_k, average, multidim_average, ignore_index, zero_division
             )
         self.num_classes = num_classes
         self.top_k = top_k
@@ -145,7 +145,7 @@ class MulticlassStatScoresBase(StatScoresState):
         if d["_device"].type != "cpu" or not (getattr(preds, "is_cpu", True) and getattr(target, "is_cpu", True)):
             self._check_devices(preds, target)
         return _multiclass_counts(  # positional: the per-call cost of the common small batch counts here
-            type(self).__name__,
+            self._get_name(),
             preds,
             target,
             d["num_classes"],
@@ -197,7 +197,7 @@ class MultilabelStatScoresBase(StatScoresState):
         super().__init__(**kwargs)
         if validate_args:
             _multilabel_stat_scores_arg_validation(
-                type(self).__name__, num_labels, threshold, average, multidim_average, ignore_index, zero_division
+                self._get_name(), num_labels, threshold, average, multidim_average, ignore_index, zero_division
             )
         self.num_labels = num_labels
         self.threshold = threshold
@@ -216,7 +216,7 @@ class MultilabelStatScoresBase(StatScoresState):
         d = self.__dict__
         self._check_devices(preds, target)
         return _multilabel_counts(
-            type(self).__name__,
+            self._get_name(),
             preds,
             target,
             d["num_labels"],
