@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 import sacrebleu
 import sentencepiece
+import torch
+import torchmetrics.functional.text as tmf
 from sacrebleu.tokenizers import tokenizer_spm
 from sacrebleu.tokenizers.tokenizer_ja_mecab import TokenizerJaMecab
 from sacrebleu.tokenizers.tokenizer_ko_mecab import TokenizerKoMecab
@@ -119,6 +121,13 @@ def test_sacre_bleu_mecab_corpus_equals_sacrebleu(tokenize: str, lowercase: bool
     ours = float(sacre_bleu_score(preds, target, tokenize=tokenize, lowercase=lowercase))
     assert ours > 0
     assert ours == pytest.approx(_reference(preds, target, tokenize, lowercase), abs=1e-6)
+
+
+@pytest.mark.parametrize("tokenize", ["ja-mecab", "ko-mecab"])
+def test_sacre_bleu_mecab_matches_torchmetrics_with_single_references(tokenize: str) -> None:
+    (preds, target), *_ = _batches(tokenize, 35, [40], max_refs=1)
+    ours = sacre_bleu_score(preds, target, tokenize=tokenize)
+    torch.testing.assert_close(ours, tmf.sacre_bleu_score(preds, target, tokenize=tokenize), atol=1e-6, rtol=1e-5)
 
 
 # ----------------------------------------------------------------------------------------------------- FLORES
