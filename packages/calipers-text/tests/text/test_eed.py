@@ -83,6 +83,11 @@ _BAD = [
     BadInput((["a b", "c"], [["a"]]), ValueError, r"`target` must have as many items as `preds` \(2\), got 1"),
     BadInput((["a"], [[3]]), TypeError, r"`target\[0\]` must be a string or a sequence of strings, got int at"),
     BadInput(([1], [["a"]]), TypeError, "`preds` must be a string or a sequence of strings, got int at position 0"),
+    BadInput(
+        (["a", "b"], [["a"], []]),
+        ValueError,
+        r"`target` must hold at least one reference per hypothesis, got none at 1",
+    ),
 ]
 
 SPECS = [
@@ -212,3 +217,20 @@ def _tm_signature_matches(ours, theirs):
 def test_eed_signatures_match_torchmetrics():
     assert _tm_signature_matches(extended_edit_distance, tmf.extended_edit_distance)
     assert _tm_signature_matches(ExtendedEditDistance.__init__, tmt.ExtendedEditDistance.__init__)
+
+
+@pytest.mark.parametrize("target", [[[]], [], [["x"], []]])
+def test_eed_hypothesis_without_reference_raises(target):
+    # TorchMetrics scores these 0 ([[]], []) or inf ([["x"], []]); the lowest EED over no reference is undefined.
+    preds = ["a", "b"][: max(1, len(target))]
+    at = len(target) - 1 if target else 0
+    match = rf"`target` must hold at least one reference per hypothesis, got none at {at}\."
+    with pytest.raises(ValueError, match="extended_edit_distance: " + match):
+        extended_edit_distance(preds, target)
+    metric = ExtendedEditDistance(return_sentence_level_score=True)
+    metric.update(["a b"], [["a c"]])
+    before = metric.compute()
+    with pytest.raises(ValueError, match="ExtendedEditDistance: " + match):
+        metric.update(preds, target)
+    assert metric.count.item() == 1 and len(metric.sentence_eed) == 1
+    torch.testing.assert_close(metric.compute(), before)

@@ -66,7 +66,8 @@ def _eed_format(name: str, preds: Any, target: Any, language: str) -> tuple[list
     """Prepared hypotheses and, for each, its prepared references.
 
     ``target`` holds one entry per hypothesis: a string or a sequence of strings (several references). A flat
-    sequence of strings next to a single hypothesis is that hypothesis' references (TorchMetrics' rule).
+    sequence of strings next to a single hypothesis is that hypothesis' references (TorchMetrics' rule). A
+    hypothesis without any reference raises ``ValueError`` (as in BLEU, chrF and TER).
     """
     hyps = check_strings(name, "preds", preds)
     if isinstance(target, str):
@@ -80,6 +81,9 @@ def _eed_format(name: str, preds: Any, target: Any, language: str) -> tuple[list
     else:
         refs = [check_strings(name, f"target[{pos}]", t) for pos, t in enumerate(target)]
     check_same_length(name, hyps, refs)
+    for pos, group in enumerate(refs):
+        if not group:  # the lowest score over no reference would be inf, and so would the corpus mean
+            raise ValueError(f"{name}: `target` must hold at least one reference per hypothesis, got none at {pos}.")
     prepare = _prepare_en if language == "en" else _prepare_ja
     return [prepare(h) for h in hyps], [[prepare(r) for r in group] for group in refs]
 
@@ -130,7 +134,8 @@ def extended_edit_distance(
     Raises:
         TypeError: if an input is not a string or a sequence of strings, a cost not a real number or the flag not a
             bool.
-        ValueError: if the numbers of hypotheses and references differ, a cost is negative or ``language`` unknown.
+        ValueError: if the numbers of hypotheses and references differ, a hypothesis has no reference, a cost is
+            negative or ``language`` unknown.
 
     Example:
         >>> from calipers.functional.text import extended_edit_distance
