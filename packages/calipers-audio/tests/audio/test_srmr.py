@@ -1,7 +1,10 @@
 """SRMR against a NumPy/SciPy implementation written from the published algorithm (Falk et al. 2010, as in
-SRMRpy): the `gammatone` package's filter design and recursive filterbank, ``scipy.signal.lfilter`` for the
-modulation filters, explicit frame loops. TorchMetrics' SRMR needs torchaudio (not installable beside this torch),
-so it is not run here."""
+SRMRpy and the SRMR toolbox): the `gammatone` package's filter design and recursive filterbank (``fast=False``) or
+an FFT gammatonegram weighted by ``scipy.signal.freqz`` of the same filters (``fast=True``), ``scipy.signal.lfilter``
+for the modulation filters, explicit frame loops; the fast path's filterbank stage also against the `gammatone`
+package's ``fft_gtgram``. TorchMetrics' SRMR needs torchaudio, which is not installed beside this torch: it was
+compared once outside the suite (see the package CHANGELOG), and its fast-path values on three signals are pinned
+below."""
 
 from __future__ import annotations
 
@@ -11,10 +14,12 @@ import numpy as np
 import pytest
 import scipy.signal
 import torch
+from gammatone.fftweight import fft_gtgram
 from gammatone.filters import centre_freqs, erb_filterbank, make_erb_filters
 
 from calipers.audio import SpeechReverberationModulationEnergyRatio
 from calipers.functional.audio import speech_reverberation_modulation_energy_ratio
+from calipers.functional.audio._filterbanks import gammatonegram
 from calipers_testing import BadInput, MetricSpec, run_metric_tests
 
 _rng = np.random.default_rng(1405)
@@ -35,22 +40,49 @@ def _speech(n: int, seconds: float, fs: int, reverb: float = 0.0) -> np.ndarray:
     return np.stack(rows)
 
 
-def _reference_srmr(x, fs, n_cochlear_filters=23, low_freq=125, min_cf=4, max_cf=None, norm=False):
-    """SRMR of one signal from the published algorithm."""
+def _reference_gammatonegram(x, fs, n_cochlear_filters, low_freq):
+    """Ellis' FFT gammatonegram: 10 ms Hann taper centred in a power-of-two FFT, 2.5 ms hop, every frame that fits,
+    magnitudes weighted by each channel's |H| (``freqz`` of its four biquads) / n_fft; centres descending."""
+    n_fft = int(2 ** np.ceil(np.log2(2 * 0.010 * fs)))
+    win, hop = int(np.floor(0.010 * fs + 0.5)), int(np.floor(0.0025 * fs + 0.5))
+    half, mid = win // 2, n_fft // 2
+    taper = np.zeros(n_fft)
+    for i in range(min(mid, half)):
+        taper[mid + i] = taper[mid - i] = 0.5 * (1 + np.cos(np.pi * i / half))
+    frames = [x[b : b + n_fft] * taper for b in range(0, len(x) - n_fft + 1, hop)]
+    magnitude = np.abs(np.fft.rfft(np.stack(frames), axis=-1))  # (frames, bins)
+    w = 2 * np.pi * np.arange(n_fft // 2 + 1) / n_fft
+    weights = []
+    for a0, a11, a12, a13, a14, a2, b0, b1, b2, gain in make_erb_filters(
+        fs, centre_freqs(fs, n_cochlear_filters, low_freq)
+    ):
+        h = np.ones(w.size, complex)
+        for a1 in (a11, a12, a13, a14):
+            h *= scipy.signal.freqz([a0, a1, a2], [b0, b1, b2], worN=w)[1]
+        weights.append(np.abs(h) / gain / n_fft)
+    return np.stack(weights) @ magnitude.T
+
+
+def _reference_srmr(x, fs, n_cochlear_filters=23, low_freq=125, min_cf=4, max_cf=None, norm=False, fast=False):
+    """SRMR of one signal from the published algorithm (``fast``: the SRMR toolbox's gammatonegram variant)."""
     peak = np.abs(x).max()
     x = x / peak if peak > 1 else x
     cfs = centre_freqs(fs, n_cochlear_filters, low_freq)
-    bands = erb_filterbank(x, make_erb_filters(fs, cfs))
-    n = math.ceil(len(x) / 16) * 16
-    env = np.abs(scipy.signal.hilbert(np.pad(bands, ((0, 0), (0, n - len(x)))), axis=-1))[:, : len(x)]
+    if fast:
+        env, mfs = _reference_gammatonegram(x, fs, n_cochlear_filters, low_freq), 400.0
+    else:
+        bands = erb_filterbank(x, make_erb_filters(fs, cfs))
+        n = math.ceil(len(x) / 16) * 16
+        env = np.abs(scipy.signal.hilbert(np.pad(bands, ((0, 0), (0, n - len(x)))), axis=-1))[:, : len(x)]
+        mfs = fs
     max_cf = (30 if norm else 128) if max_cf is None else max_cf
     mcf = min_cf * (max_cf / min_cf) ** (np.arange(8) / 7)
-    w0 = np.tan(np.pi * mcf / fs)
+    w0 = np.tan(np.pi * mcf / mfs)
     b0 = w0 / 2
-    lower = mcf - b0 * fs / (2 * np.pi)
-    wl, hop = math.ceil(0.256 * fs), math.ceil(0.064 * fs)
+    lower = mcf - np.tan(np.pi * mcf / fs) / 2 * fs / (2 * np.pi)  # at the signal's rate (toolbox, SRMRpy)
+    wl, hop = math.ceil(0.256 * mfs), math.ceil(0.064 * mfs)
     window = np.hamming(wl + 2)[:wl]  # TorchMetrics' periodic Hamming of wl + 1 points, last dropped (SRMRpy: wl + 1)
-    frames = 1 + (len(x) - wl) // hop
+    frames = 1 + (env.shape[-1] - wl) // hop  # full frames of the envelope
     energy = np.zeros((n_cochlear_filters, 8, frames))
     for k in range(8):
         denominator = [1 + b0[k] + w0[k] ** 2, 2 * w0[k] ** 2 - 2, 1 - b0[k] + w0[k] ** 2]
@@ -71,6 +103,10 @@ def _reference_srmr(x, fs, n_cochlear_filters=23, low_freq=125, min_cf=4, max_cf
 def _reference(preds, **kwargs):
     flat = preds.reshape(-1, preds.shape[-1])
     return np.mean([_reference_srmr(x, **kwargs) for x in flat])
+
+
+def _fast(p, **k):
+    return speech_reverberation_modulation_energy_ratio(p, fast=True, **k).mean()
 
 
 def _batches(sizes, fs=8000, seconds=0.3, reverb=0.0):
@@ -103,6 +139,25 @@ SPECS = [
         ddp=False,  # the DDP path is the first spec's
         id="srmr-norm-12-filters",
     ),
+    MetricSpec(
+        SpeechReverberationModulationEnergyRatio,
+        lambda p: _reference(p, fs=8000, fast=True),
+        _batches([2, 1, 1], reverb=0.1),
+        metric_args={"fs": 8000, "fast": True},
+        functional=_fast,
+        functional_args={"fs": 8000},
+        atol=1e-6,
+        rtol=1e-6,
+        bad_inputs=[
+            BadInput(
+                (torch.ones(2, 2295),),
+                ValueError,
+                r"`preds` must have at least 2296 samples \(one 256 ms frame of the gammatonegram\)",
+            ),
+            BadInput((torch.ones(2, 3000, dtype=torch.complex64),), TypeError, "`preds` must be a real tensor"),
+        ],
+        id="srmr-fast",
+    ),
 ]
 
 
@@ -134,6 +189,47 @@ def test_srmr_integer_input_and_gradients():
     assert x.grad is not None and torch.isfinite(x.grad).all()
 
 
+@pytest.mark.parametrize(("fs", "seconds", "kwargs"), [(16000, 0.35, {}), (8000, 0.4, {"norm": True, "low_freq": 80})])
+def test_srmr_fast_16k_norm_and_shapes(fs, seconds, kwargs):
+    x = torch.tensor(_speech(4, seconds, fs, reverb=0.2)).reshape(2, 2, -1)
+    values = speech_reverberation_modulation_energy_ratio(x, fs, fast=True, **kwargs)
+    assert values.shape == (2, 2) and values.dtype == torch.float64
+    expected = [[_reference_srmr(s, fs, fast=True, **kwargs) for s in group] for group in x.numpy()]
+    np.testing.assert_allclose(values.numpy(), expected, rtol=1e-6)
+    slow = speech_reverberation_modulation_energy_ratio(x, fs, **kwargs)
+    assert not torch.allclose(values, slow)  # really another path
+
+
+@pytest.mark.parametrize(("fs", "length"), [(8000, 3000), (16000, 6001), (11025, 4000), (8000, 2296)])
+def test_srmr_fast_gammatonegram_matches_the_gammatone_package(fs, length):
+    x = _speech(2, length / fs, fs)
+    ours = gammatonegram(torch.tensor(x), fs, 23, 125.0).numpy()
+    for row, signal in zip(ours, x):
+        theirs = fft_gtgram(signal, fs, 0.010, 0.0025, 23, 125)[::-1]  # ascending rows there
+        assert row.shape == theirs.shape
+        np.testing.assert_allclose(row[:, :-1], theirs[:, :-1], rtol=1e-9, atol=1e-12 * theirs.max())
+        np.testing.assert_allclose(row, _reference_gammatonegram(signal, fs, 23, 125), rtol=1e-9, atol=1e-15)
+        if length == 2296:  # (2296 - 256) % 20 == 0: the package's frame loop stops one frame short (zero column)
+            assert not theirs[:, -1].any() and row[:, -1].min() > 0
+        else:
+            np.testing.assert_allclose(row[:, -1], theirs[:, -1], rtol=1e-9, atol=1e-12 * theirs.max())
+
+
+@pytest.mark.parametrize(
+    ("f0", "length", "torchmetrics"),
+    [(300, 3200, 109.84688536711596), (450, 3200, 109.84304845682385), (300, 2296, 103.41668506372454)],
+)
+def test_srmr_fast_follows_the_srmr_toolbox_not_torchmetrics(f0, length, torchmetrics):
+    """Modulated tones where TorchMetrics' fast path (value measured once with torchaudio) departs from the toolbox:
+    channel order for K* (300 Hz), cut-offs at 400 Hz (450 Hz), a zero-padded extra frame and the gammatone
+    package's zero last column (2296 samples)."""
+    t = np.arange(length) / 8000
+    x = 0.5 * np.sin(2 * np.pi * f0 * t) * (1 + np.sin(2 * np.pi * 5 * t))
+    value = float(speech_reverberation_modulation_energy_ratio(torch.tensor(x), 8000, fast=True))
+    assert value == pytest.approx(_reference_srmr(x, 8000, fast=True), rel=1e-9)
+    assert abs(value - torchmetrics) > 0.1
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
@@ -142,7 +238,9 @@ def test_srmr_integer_input_and_gradients():
         ({"fs": 8000, "low_freq": 0}, ValueError, r"`low_freq` must be a float > 0.0, got 0"),
         ({"fs": 8000, "max_cf": -1}, ValueError, r"`max_cf` must be None or a float > 0.0, got -1"),
         ({"fs": 8000, "norm": 1}, TypeError, "`norm` must be a bool, got 1"),
-        ({"fs": 8000, "fast": True}, ValueError, "`fast` must be False"),
+        ({"fs": 8000, "fast": 1}, TypeError, "`fast` must be a bool, got 1"),
+        ({"fs": 199, "fast": True}, ValueError, r"`fs` must be an int >= 200 with `fast=True` \(2.5 ms hop\), got 199"),
+        ({"fs": 8000, "fast": True, "max_cf": 200}, ValueError, r"`max_cf` must be None or a float in \(0.0, 200.0\)"),
     ],
 )
 def test_srmr_rejects_bad_arguments(kwargs, error, match):

@@ -30,7 +30,7 @@ class SpeechReverberationModulationEnergyRatio(_MeanOfSignalValues):
         min_cf: centre frequency of the first modulation filter (Hz).
         max_cf: centre frequency of the last modulation filter (Hz), ``None`` for the default.
         norm: normalise the modulation energies to a 30 dB dynamic range.
-        fast: must be False.
+        fast: take the envelopes from the FFT gammatonegram instead of the filterbank.
         kwargs: the options of :class:`calipers.Metric`.
 
     Example:
@@ -68,9 +68,17 @@ class SpeechReverberationModulationEnergyRatio(_MeanOfSignalValues):
     def update(self, preds: Tensor) -> None:
         """Add the SRMR of every signal of the batch."""
         name = type(self).__name__
-        p = _srmr_tensor_validation(name, preds, self.fs)
+        p = _srmr_tensor_validation(name, preds, self.fs, self.fast)
         self._check_devices(p)
         values = _srmr_update(
-            name, _srmr_format(p), self.fs, self.n_cochlear_filters, self.low_freq, self.min_cf, self.max_cf, self.norm
+            name,
+            _srmr_format(p),
+            self.fs,
+            self.n_cochlear_filters,
+            self.low_freq,
+            self.min_cf,
+            self.max_cf,
+            self.norm,
+            self.fast,
         )
         self._fold(values)

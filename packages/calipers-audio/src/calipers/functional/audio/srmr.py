@@ -10,6 +10,10 @@ averaged. With :math:`\bar E_{j,k}` the average energy of cochlear channel ``j``
 This follows SRMRpy (which TorchMetrics translates, on torchaudio's ``lfilter``) step for step; the filters are
 applied by FFT with their exact responses (see :mod:`calipers.functional.audio._filterbanks`). Everything runs on
 the inputs' device, in float64, batched over signals.
+
+``fast=True`` takes the envelopes from the FFT gammatonegram instead (400 frames a second), as the SRMR toolbox
+does: its channels in the same (descending) order as the filterbank's, the modulation filters designed at 400 Hz,
+the cut-offs that choose :math:`K^*` at the signal's rate, and full frames only.
 """
 
 from __future__ import annotations
@@ -21,11 +25,14 @@ from torch import Tensor
 
 from calipers._checks import check_flag, check_float, check_int, check_tensor
 from calipers.functional.audio._filterbanks import (
+    GTGRAM_RATE,
     analytic_envelope,
     convolve_truncated,
     erb_bandwidths,
     erb_centre_frequencies,
     gammatone_filterbank,
+    gammatonegram,
+    gtgram_sizes,
     modulation_centres_and_cutoffs,
     modulation_impulse_responses,
 )
@@ -35,6 +42,15 @@ __all__ = ["speech_reverberation_modulation_energy_ratio"]
 _WINDOW_S = 0.256
 _HOP_S = 0.064
 _DYNAMIC_RANGE_DB = 30.0
+_FAST_MIN_FS = 200  # below it the gammatonegram's 2.5 ms hop rounds to 0 samples
+
+
+def _min_samples(fs: int, fast: bool) -> int:
+    """Samples giving one 256 ms frame: of the signal, or (``fast``) of its 400 Hz gammatonegram."""
+    if not fast:
+        return math.ceil(_WINDOW_S * fs)
+    n_fft, _, hop = gtgram_sizes(fs)
+    return n_fft + (math.ceil(_WINDOW_S * GTGRAM_RATE) - 1) * hop
 
 
 def _srmr_arg_validation(
@@ -47,29 +63,33 @@ def _srmr_arg_validation(
     norm: object,
     fast: object,
 ) -> None:
-    """Positive ``fs``/``n_cochlear_filters`` ints, positive frequencies, bool flags (``fast`` must be False)."""
-    check_int(name, "fs", fs, 1)
+    """Positive ``fs``/``n_cochlear_filters`` ints, positive frequencies, bool flags.
+
+    With ``fast``, ``fs`` must give a hop of at least one sample (``fs >= 200``) and ``max_cf`` must lie below the
+    Nyquist frequency of the 400 Hz gammatonegram.
+    """
+    check_flag(name, "fast", fast)
+    if fast:
+        check_int(name, "fs", fs, _FAST_MIN_FS, expectation=f"an int >= {_FAST_MIN_FS} with `fast=True` (2.5 ms hop)")
+    else:
+        check_int(name, "fs", fs, 1)
     check_int(name, "n_cochlear_filters", n_cochlear_filters, 1)
     check_float(name, "low_freq", low_freq, 0.0, low_open=True)
     check_float(name, "min_cf", min_cf, 0.0, low_open=True)
-    check_float(name, "max_cf", max_cf, 0.0, low_open=True, optional=True)
+    high = GTGRAM_RATE / 2 if fast else None
+    check_float(name, "max_cf", max_cf, 0.0, high, low_open=True, high_open=True, optional=True)
     check_flag(name, "norm", norm)
-    check_flag(name, "fast", fast)
-    if fast:
-        raise ValueError(
-            f"{name}: `fast` must be False (the gammatonegram approximation is not provided; the exact filterbank "
-            "runs batched in torch), got True."
-        )
 
 
-def _srmr_tensor_validation(name: str, preds: object, fs: int) -> Tensor:
-    """A real tensor ``(..., time)`` with at least one 256 ms frame."""
+def _srmr_tensor_validation(name: str, preds: object, fs: int, fast: bool = False) -> Tensor:
+    """A real tensor ``(..., time)`` with at least one 256 ms frame (of the gammatonegram with ``fast``)."""
     p = check_tensor(name, "preds", preds, "real")
-    window = math.ceil(_WINDOW_S * fs)
-    if p.ndim < 1 or p.shape[-1] < window:
+    minimum = _min_samples(fs, fast)
+    if p.ndim < 1 or p.shape[-1] < minimum:
         got = tuple(p.shape)
+        what = "one 256 ms frame of the gammatonegram" if fast else "256 ms"
         raise ValueError(
-            f"{name}: `preds` must have at least {window} samples (256 ms) in its last dimension, got {got}."
+            f"{name}: `preds` must have at least {minimum} samples ({what}) in its last dimension, got {got}."
         )
     return p
 
@@ -84,7 +104,7 @@ def _srmr_format(preds: Tensor) -> Tensor:
     return x / torch.where(peak > 1, peak, torch.ones_like(peak))
 
 
-def _frame_energies(modulated: Tensor, fs: int) -> Tensor:
+def _frame_energies(modulated: Tensor, fs: float) -> Tensor:
     """Hamming-windowed energies of 256 ms frames every 64 ms: ``(..., frames)``."""
     window = math.ceil(_WINDOW_S * fs)
     hop = math.ceil(_HOP_S * fs)
@@ -109,16 +129,22 @@ def _srmr_update(
     min_cf: float,
     max_cf: float | None,
     norm: bool,
+    fast: bool = False,
 ) -> Tensor:
     """SRMR of every (formatted, ``(N, time)``) signal, float64, shape ``(N,)``."""
     if preds.shape[0] == 0:
         return preds.new_zeros(0)
     centres = erb_centre_frequencies(fs, n_cochlear_filters, float(low_freq))
-    envelopes = analytic_envelope(gammatone_filterbank(preds, fs, n_cochlear_filters, float(low_freq)))  # (N, C, T)
+    if fast:  # (N, C, frames) at 400 Hz
+        envelopes, rate = gammatonegram(preds, fs, n_cochlear_filters, float(low_freq)), GTGRAM_RATE
+    else:  # (N, C, T)
+        envelopes = analytic_envelope(gammatone_filterbank(preds, fs, n_cochlear_filters, float(low_freq)))
+        rate = float(fs)
     top = (30.0 if norm else 128.0) if max_cf is None else float(max_cf)
-    _, w0, cutoffs = modulation_centres_and_cutoffs(float(min_cf), top, float(fs))
-    kernels = modulation_impulse_responses(w0, preds.shape[-1])
-    energy = _frame_energies(convolve_truncated(envelopes, kernels), fs)  # (N, C, 8, frames)
+    _, w0, _ = modulation_centres_and_cutoffs(float(min_cf), top, rate)
+    _, _, cutoffs = modulation_centres_and_cutoffs(float(min_cf), top, float(fs))  # K*: at the signal's rate
+    kernels = modulation_impulse_responses(w0, envelopes.shape[-1])
+    energy = _frame_energies(convolve_truncated(envelopes, kernels), rate)  # (N, C, 8, frames)
     if norm:
         energy = _normalize_energy(energy)
     average = energy.mean(dim=-1)  # (N, C, 8)
@@ -161,15 +187,16 @@ def speech_reverberation_modulation_energy_ratio(
         min_cf: centre frequency of the first modulation filter (Hz).
         max_cf: centre frequency of the last modulation filter (Hz); ``None``: 128, or 30 with ``norm``.
         norm: normalise the modulation energies to a 30 dB dynamic range.
-        fast: must be False (the gammatonegram approximation is not provided).
+        fast: take the envelopes from the FFT gammatonegram (400 frames a second) instead of the filterbank;
+            needs ``fs >= 200``, ``max_cf < 200`` and ``n_fft + 102 * hop`` samples (2296 at 8 kHz).
 
     Returns:
         The SRMR of every signal, float64, shape ``preds.shape[:-1]``.
 
     Raises:
         TypeError: if ``preds`` is not a real tensor or an argument has the wrong type.
-        ValueError: if an argument is out of range, ``fast`` is True, a signal is shorter than 256 ms, or a
-            signal's energy lies below the 5th modulation band (its index is named).
+        ValueError: if an argument is out of range, a signal is shorter than one frame, or a signal's energy lies
+            below the 5th modulation band (its index is named).
 
     Example:
         >>> import torch
@@ -178,9 +205,11 @@ def speech_reverberation_modulation_energy_ratio(
         >>> speech = torch.sin(2 * torch.pi * 150 * t) * (1 + torch.sin(2 * torch.pi * 4 * t))
         >>> speech_reverberation_modulation_energy_ratio(speech, 8000).shape
         torch.Size([])
+        >>> speech_reverberation_modulation_energy_ratio(speech, 8000, fast=True).shape
+        torch.Size([])
     """
     name = "speech_reverberation_modulation_energy_ratio"
     _srmr_arg_validation(name, fs, n_cochlear_filters, low_freq, min_cf, max_cf, norm, fast)
-    p = _srmr_tensor_validation(name, preds, fs)
-    values = _srmr_update(name, _srmr_format(p), fs, n_cochlear_filters, low_freq, min_cf, max_cf, norm)
+    p = _srmr_tensor_validation(name, preds, fs, fast)
+    values = _srmr_update(name, _srmr_format(p), fs, n_cochlear_filters, low_freq, min_cf, max_cf, norm, fast)
     return values.reshape(p.shape[:-1])
