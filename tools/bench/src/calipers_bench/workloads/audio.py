@@ -7,11 +7,15 @@
   ``mode="permutation-wise"`` (target <= 0.1x TorchMetrics).
 * ``audio.pesq``: ``PerceptualEvaluationSpeechQuality(16000, "wb")`` on 64 one-second signals, ``n_processes=2``
   against ``n_processes=1`` (rows ``n1``, ``n2``; target: n2 / n1 <= 1 / 1.7). Needs 2 free cores to pass.
+* ``audio.srmr``: ``speech_reverberation_modulation_energy_ratio`` at 16 kHz on (8, 16000) float32, rows
+  ``filterbank`` (``fast=False``) and ``gtgram`` (``fast=True``); the fast/filterbank ratio is printed (no target).
+  TorchMetrics is timed only where torchaudio imports (its SRMR needs it).
 * ``audio.import``: ``import calipers.audio`` after ``import torch`` (target <= +25 ms).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import statistics
 import time
 import warnings
@@ -132,6 +136,30 @@ def pit(bench: Bench) -> None:
             metric = _functional(library, "scale_invariant_signal_distortion_ratio")
             bench.add(library, _call(fn, preds, target, metric, mode="permutation-wise"), op="one call")
     _ratio_check(bench, 0.1)
+
+
+@workload(
+    "audio.srmr",
+    domain="audio",
+    description=f"speech_reverberation_modulation_energy_ratio, fs=16000, ({BATCH}, {SAMPLES}) float32: "
+    "fast=False (filterbank) and fast=True (gammatonegram)",
+    peers=("torchmetrics",),
+    repeat=5,
+    warmup=1,
+)
+def srmr(bench: Bench) -> None:
+    preds, _ = _signals(BATCH)
+    has_torchaudio = importlib.util.find_spec("torchaudio") is not None
+    for row, fast in (("filterbank", False), ("gtgram", True)):
+        for library in bench.libraries:
+            if library != CALIPERS and not has_torchaudio:
+                bench.record(library, None, row=row, op="one call", note="needs torchaudio")
+            elif bench.available(library):
+                fn = _functional(library, "speech_reverberation_modulation_energy_ratio")
+                bench.add(library, _call(fn, preds, 16_000, fast=fast), row=row, op="one call")
+    slow, fast_time = bench.median(CALIPERS, "filterbank"), bench.median(CALIPERS, "gtgram")
+    if slow and fast_time:
+        bench.detail(f"calipers fast=True / fast=False: {fast_time / slow:.3f}", row="gtgram")
 
 
 @workload(
