@@ -288,3 +288,41 @@ def test_key_argmax_precondition_more_classes_than_float32_keys():
     preds[0, -1] = 1.0
     assert not key_argmax_applies(preds)
     assert argmax_classes(preds).tolist() == [classes - 1]
+
+
+def test_table_scores_batches_are_checked_like_every_other_batch():
+    # The common table batch ((N, C) scores, (N,) integer labels, CPU: `table_scores`) is counted by one function;
+    # its checks and counts must be those of the other batches.
+    g = torch.Generator().manual_seed(11)
+    logits, target = torch.randn(16, 5, generator=g), torch.randint(0, 5, (16,), generator=g)
+    assert _stat_scores.table_scores(logits, target, 5, 1) and not _stat_scores.table_scores(logits, target, 5, 2)
+    for p, t in [
+        (logits[:0], target[:0]),  # empty: a no-op update elsewhere
+        (logits, target.float()),
+        (logits, target.bool()),
+        (logits.argmax(1), target),
+        (logits.half().argmax(1).float()[:, None].expand(16, 5), target[:15]),
+        (logits[:, :4], target),
+        (
+            torch.randn(_stat_scores.TABLE_MAX_ENTRIES // 20 + 1, 5),
+            torch.zeros(_stat_scores.TABLE_MAX_ENTRIES // 20 + 1),
+        ),
+    ]:
+        assert not _stat_scores.table_scores(p, t, 5, 1)
+    logits[0, :2] = torch.tensor([float("inf"), float("-inf")])  # a NaN sum without a NaN score: counted
+    logits[1, 3] = float("inf")
+    metric, general = MulticlassStatScores(5, average=None), MulticlassStatScores(5, average=None)
+    general._path = "general"
+    metric.update(logits, target)
+    general.update(logits, target)
+    expected = _sklearn_stats(logits.argmax(1).numpy(), target.numpy(), 5)
+    np.testing.assert_array_equal(torch.stack([metric.tp, metric.fp, metric.tn, metric.fn]).numpy(), expected)
+    assert torch.equal(metric.tp, general.tp) and torch.equal(metric.fn, general.fn)
+    logits[2, 1] = float("nan")
+    with pytest.raises(ValueError, match=r"MulticlassStatScores: `preds` must hold only non-NaN values, got 1 NaN"):
+        metric.update(logits, target)
+    bad = target.clone()
+    bad[4] = 5
+    with pytest.raises(ValueError, match=r"MulticlassStatScores: `target` values must be in \[0, 4\], got 5"):
+        metric.update(torch.randn(16, 5), bad)
+    assert metric.update_count == 1 and torch.equal(metric.tp, general.tp)

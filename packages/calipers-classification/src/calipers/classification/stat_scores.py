@@ -25,7 +25,9 @@ from calipers.functional.classification._stat_scores import (
     _multilabel_stat_scores_arg_validation,
     _multilabel_stat_scores_update,
     _stat_scores_compute,
+    checked_table_scores_counts,
     multiclass_path,
+    table_scores,
 )
 
 __all__ = ["BinaryStatScores", "MulticlassStatScores", "MultilabelStatScores", "StatScores"]
@@ -142,6 +144,14 @@ class MulticlassStatScoresBase(StatScoresState):
 
     def _contribution(self, preds: Tensor, target: Tensor) -> Tensor:
         d = self.__dict__
+        num_classes = d["num_classes"]
+        if (
+            d["_path"] == "table"
+            and d["validate_args"]
+            and table_scores(preds, target, num_classes, d["top_k"])
+            and d["_device"].type == "cpu"  # the states' device, as the inputs'
+        ):
+            return checked_table_scores_counts(self._get_name(), preds, target, num_classes)
         if d["_device"].type != "cpu" or not (getattr(preds, "is_cpu", True) and getattr(target, "is_cpu", True)):
             self._check_devices(preds, target)
         return _multiclass_counts(  # positional: the per-call cost of the common small batch counts here

@@ -20,6 +20,7 @@ from typing import Any, Literal
 import torch
 from torch import Tensor
 
+from calipers._checks import check_labels
 from calipers.functional.classification._inputs import (
     argmax_classes,
     binary_format,
@@ -29,6 +30,7 @@ from calipers.functional.classification._inputs import (
     check_multiclass_tensors,
     check_multidim_average,
     check_multilabel_tensors,
+    check_no_nan,
     check_num_classes,
     check_num_labels,
     check_task,
@@ -52,6 +54,8 @@ __all__ = [
     "multilabel_stat_scores",
     "stat_scores",
     "table_fits",
+    "table_scores",
+    "checked_table_scores_counts",
 ]
 
 Average = Literal["micro", "macro", "weighted", "none"] | None
@@ -202,6 +206,49 @@ def _small_table(num_classes: int) -> Tensor:
     table[row, 2 * c + t] = 0
     table[row, 2 * c + p] = 0
     return table.reshape(c * c, 4, c)
+
+
+# The integer label dtypes a table-scores batch may have (``aminmax`` on the CPU covers them).
+_TABLE_LABEL_DTYPES = frozenset({torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8})
+
+
+def table_scores(preds: Any, target: Any, num_classes: int, top_k: int) -> bool:
+    """Whether a batch of a metric on the ``"table"`` path is counted by :func:`checked_table_scores_counts`.
+
+    The common batch: top-1, ``N >= 1`` float scores ``(N, C)`` and integer labels ``(N,)`` on the CPU within
+    :data:`TABLE_MAX_ENTRIES` (its values unchecked). It is :func:`table_fits` for
+    :func:`~calipers.functional.classification._inputs.scores_and_labels` inputs, with the checks, argmax and lookup of
+    :func:`_multiclass_counts` in one function: on ``classification.mc_accuracy`` (32 x 10) that saves about 2 us of
+    calls per update.
+    """
+    if top_k != 1 or type(preds) is not Tensor or type(target) is not Tensor:
+        return False
+    shape, target_shape = preds.shape, target.shape
+    return (
+        len(shape) == 2
+        and len(target_shape) == 1
+        and shape[1] == num_classes
+        and 0 < shape[0] == target_shape[0]
+        and shape[0] * 4 * num_classes <= TABLE_MAX_ENTRIES
+        and target.dtype in _TABLE_LABEL_DTYPES
+        and preds.is_floating_point()
+        and preds.is_cpu
+        and target.is_cpu
+    )
+
+
+def checked_table_scores_counts(name: str, preds: Tensor, target: Tensor, num_classes: int) -> Tensor:
+    """:func:`_table_counts` of a :func:`table_scores` batch, its target labels and NaN scores checked first.
+
+    The same checks as every other batch, in the same order: target labels in ``[0, C)`` (one ``aminmax``), then no
+    NaN score (one ``sum``), each raising the other paths' ``ValueError`` naming the argument.
+    """
+    lo, hi = target.aminmax()
+    if lo.item() < 0 or hi.item() >= num_classes:
+        check_labels(name, "target", target, num_classes)  # raises, naming the offending label
+    if math.isnan(preds.sum().item()):
+        check_no_nan(name, "preds", preds)  # raises unless the NaN sum came from inf meeting -inf
+    return _small_table(num_classes).index_select(0, preds.argmax(1).add_(target, alpha=num_classes)).sum(0)
 
 
 def _table_counts(preds: Tensor, target: Tensor, num_classes: int, nan_name: str | None = None) -> Tensor:
