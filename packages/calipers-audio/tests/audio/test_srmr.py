@@ -177,16 +177,17 @@ def test_srmr_16k_shapes_max_cf_and_reverberation():
     assert speech_reverberation_modulation_energy_ratio(x[0, 0], 16000).shape == ()
 
 
-def test_srmr_integer_input_and_gradients():
+@pytest.mark.parametrize("fast", [False, True])
+def test_srmr_integer_input_and_gradients(fast):
     x = torch.tensor(_speech(1, 0.3, 8000)[0] * 20000, dtype=torch.float64)
     as_int = x.round().to(torch.int16)
     torch.testing.assert_close(
-        speech_reverberation_modulation_energy_ratio(as_int, 8000),
-        speech_reverberation_modulation_energy_ratio(as_int.double() / 32767, 8000),
+        speech_reverberation_modulation_energy_ratio(as_int, 8000, fast=fast),
+        speech_reverberation_modulation_energy_ratio(as_int.double() / 32767, 8000, fast=fast),
     )
     x.requires_grad_(True)
-    speech_reverberation_modulation_energy_ratio(x, 8000).backward()
-    assert x.grad is not None and torch.isfinite(x.grad).all()
+    speech_reverberation_modulation_energy_ratio(x, 8000, fast=fast).backward()
+    assert x.grad is not None and torch.isfinite(x.grad).all() and x.grad.abs().max() > 0
 
 
 @pytest.mark.parametrize(("fs", "seconds", "kwargs"), [(16000, 0.35, {}), (8000, 0.4, {"norm": True, "low_freq": 80})])
