@@ -69,8 +69,8 @@ class SignalDistortionRatio(_MeanOfSignalValues):
         """Add the SDR of every signal of the batch."""
         p, t = _sdr_tensor_validation(type(self).__name__, preds, target, self.filter_length)
         self._check_devices(p, t)
-        p, t, _ = _sdr_format(p, t, self.zero_mean, self.filter_length)
-        self._fold(_sdr_update(p, t, self.use_cg_iter, self.filter_length, self.load_diag))
+        signals, _ = _sdr_format(p, t, self.zero_mean)
+        self._fold(_sdr_update(signals, self.use_cg_iter, self.filter_length, self.load_diag))
 
 
 class ScaleInvariantSignalDistortionRatio(_MeanOfSignalValues):
