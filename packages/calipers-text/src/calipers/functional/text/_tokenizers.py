@@ -4,10 +4,11 @@
   ASCII punctuation and symbols are split off, periods and commas are split off unless they sit between digits,
   and a dash after a digit is split off.
 * ``intl``: ``mteval-v14.pl --international-tokenization``: Unicode punctuation is split off unless it sits next
-  to a digit on the relevant side, and every Unicode symbol is split off. The Unicode classes come from the
-  interpreter's :mod:`unicodedata` (built once, on first use), so no third-party regular-expression engine is
-  needed; characters assigned after the interpreter's Unicode version are the only possible difference from
-  SacreBLEU's ``regex``-based tokenizer.
+  to a digit on the relevant side, and every Unicode symbol is split off. SacreBLEU matches these classes with
+  the third-party ``regex`` module; calipers compiles them with :mod:`re` from the ranges in
+  :mod:`calipers.functional.text._unicode_classes` (generated from ``regex`` at dev time, its docstring names
+  the Unicode version), parsed on first use. Tokens therefore do not depend on the interpreter's
+  :mod:`unicodedata` version.
 * ``char``: every non-space character is a token.
 * ``zh``: every CJK character (SacreBLEU's table of ranges) is a token, the rest follows ``13a``'s splitting.
 * ``none``: the line as it is.
@@ -24,7 +25,6 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -107,28 +107,22 @@ def _tokenize_none(line: str) -> str:
     return line
 
 
-# Every punctuation, symbol and number code point lies in planes 0-1 (checked against Unicode 14-16); planes 2-3
-# hold ideographs, the rest private use, tags and unassigned code points. Scanning up to here is enough.
-_SCANNED_CODE_POINTS = 0x40000
-
-
-def _category_ranges() -> dict[str, list[tuple[int, int]]]:
-    """Code point ranges of the Unicode general categories punctuation (``P``), symbol (``S``), number (``N``)."""
-    ranges: dict[str, list[tuple[int, int]]] = {"P": [], "S": [], "N": []}
-    majors = [c[0] for c in map(unicodedata.category, map(chr, range(_SCANNED_CODE_POINTS)))]
-    start = 0
-    for cp in range(1, _SCANNED_CODE_POINTS + 1):
-        if cp == _SCANNED_CODE_POINTS or majors[cp] != majors[start]:
-            if majors[start] in ranges:
-                ranges[majors[start]].append((start, cp - 1))
-            start = cp
+def _parse_ranges(table: str) -> list[tuple[int, int]]:
+    """The inclusive code point ranges of a ``_unicode_classes`` table (``"21-23 25 ..."``, hexadecimal)."""
+    ranges = []
+    for item in table.split():
+        start, _, end = item.partition("-")
+        ranges.append((int(start, 16), int(end or start, 16)))
     return ranges
 
 
 @functools.cache
 def _intl_rules() -> tuple[tuple[re.Pattern[str], str], ...]:
-    ranges = _category_ranges()
-    punct, symbol, not_number = _char_class(ranges["P"]), _char_class(ranges["S"]), _char_class(ranges["N"], True)
+    """SacreBLEU's ``intl`` rules, compiled on first use (the table module is imported only then)."""
+    from calipers.functional.text import _unicode_classes as tables
+
+    punct, symbol = _char_class(_parse_ranges(tables.PUNCTUATION)), _char_class(_parse_ranges(tables.SYMBOL))
+    not_number = _char_class(_parse_ranges(tables.NUMBER), negate=True)
     return (
         (re.compile(f"({not_number})({punct})"), r"\1 \2 "),
         (re.compile(f"({punct})({not_number})"), r" \1 \2"),
