@@ -4,7 +4,9 @@
 
     ImportError
      └── MissingDependencyError      an optional extra or a domain distribution is not installed
-          └── DomainNotInstalledError  `calipers.X` may live in a domain distribution that is not installed
+          ├── DomainNotInstalledError  `calipers.X` may live in a domain distribution that is not installed
+          └── ExtraNotInstalledError   a package of an extra (`calipers-<dist>[<extra>]`) is not installed
+               (also a ModuleNotFoundError, as a failed `import` of the package would be)
     RuntimeError
      ├── MetricStateError            a metric is used in the wrong state (update while synced, unsync twice, ...)
      └── ClassConstantError          `higher_is_better`/`is_differentiable`/`full_state_update` set on an object
@@ -22,6 +24,7 @@ __all__ = [
     "CalipersUserWarning",
     "ClassConstantError",
     "DomainNotInstalledError",
+    "ExtraNotInstalledError",
     "MetricStateError",
     "MissingDependencyError",
 ]
@@ -33,6 +36,13 @@ class MissingDependencyError(ImportError):
 
 class DomainNotInstalledError(MissingDependencyError):
     """A name of the ``calipers`` namespace may live in a domain distribution that is not installed."""
+
+
+class ExtraNotInstalledError(MissingDependencyError, ModuleNotFoundError):
+    """A package of an optional extra is not installed; the message names ``pip install calipers-<dist>[<extra>]``.
+
+    Its ``name`` is the missing module's, as for a ``ModuleNotFoundError`` raised by ``import``.
+    """
 
 
 class MetricStateError(RuntimeError):

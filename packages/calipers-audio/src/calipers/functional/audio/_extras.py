@@ -1,16 +1,16 @@
 """The optional back-ends of PESQ and STOI: lazy imports, a clear error naming the extra, and the worker pools.
 
 ``pesq`` and ``pystoi`` are imported on first use only (``import calipers.audio`` never loads them). A missing
-package raises :class:`ExtraNotInstalledError` (a ``ModuleNotFoundError``) naming ``calipers-audio[pesq]`` or
-``calipers-audio[stoi]``. Scoring with ``n_processes > 1`` uses one persistent pool of that many worker processes
-(started on first use, shared by every metric object and call of this process, closed at exit), where TorchMetrics'
-back-end starts a new pool on every call.
+package raises :class:`calipers.exceptions.ExtraNotInstalledError` (a ``ModuleNotFoundError`` and a
+``MissingDependencyError``, also importable from here and as ``calipers.functional.audio.ExtraNotInstalledError``)
+naming ``calipers-audio[pesq]`` or ``calipers-audio[stoi]``. Scoring with ``n_processes > 1`` uses one persistent
+pool of that many worker processes (started on first use, shared by every metric object and call of this process,
+closed at exit), where TorchMetrics' back-end starts a new pool on every call.
 """
 
 from __future__ import annotations
 
 import atexit
-import importlib
 from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -20,21 +20,15 @@ if TYPE_CHECKING:
 
 import numpy as np
 
+from calipers._extras import import_extra as _import_extra
+from calipers.exceptions import ExtraNotInstalledError as ExtraNotInstalledError
+
 __all__ = ["ExtraNotInstalledError", "import_extra", "score_signals"]
-
-
-class ExtraNotInstalledError(ModuleNotFoundError):
-    """An optional back-end of calipers-audio is missing; the message names the extra that installs it."""
 
 
 def import_extra(name: str, module: str, extra: str) -> ModuleType:
     """Import ``module`` or raise :class:`ExtraNotInstalledError` naming ``calipers-audio[extra]``."""
-    try:
-        return importlib.import_module(module)
-    except ImportError as err:
-        raise ExtraNotInstalledError(
-            f"{name} requires the `{module}` package: install it with `pip install calipers-audio[{extra}]`."
-        ) from err
+    return _import_extra(module, "audio", extra, name)
 
 
 _POOLS: dict[int, Pool] = {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from calipers.functional.text._extras import ExtraNotInstalledError as ExtraNotInstalledError
+from calipers.exceptions import ExtraNotInstalledError as ExtraNotInstalledError
 from calipers.functional.text.bleu import bleu_score
 from calipers.functional.text.chrf import chrf_score
 from calipers.functional.text.edit_distance import edit_distance

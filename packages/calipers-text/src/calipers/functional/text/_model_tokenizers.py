@@ -23,7 +23,7 @@ from types import ModuleType
 from typing import Any
 
 from calipers._checks import check_file
-from calipers.functional.text._extras import import_extra
+from calipers._extras import import_extra
 
 __all__ = ["MECAB_TOKENIZERS", "SPM_TOKENIZERS", "ModelTokenizer"]
 
@@ -79,11 +79,11 @@ class ModelTokenizer:
 
     def __init__(self, name: str, tokenize: str, spm_model: Any = None) -> None:
         self.name, self.tokenize = name, tokenize
-        purpose = f"`tokenize` {tokenize!r}"
+        needed_by = f"{name}: `tokenize` {tokenize!r}"
         if tokenize in MECAB_TOKENIZERS:  # (``spm_model`` is refused here by the caller)
             mecab_module, dict_module, extra = MECAB_TOKENIZERS[tokenize]
-            mecab = import_extra(name, purpose, mecab_module, extra)
-            dictionary = import_extra(name, purpose, dict_module, extra)
+            mecab = import_extra(mecab_module, "text", extra, needed_by)
+            dictionary = import_extra(dict_module, "text", extra, needed_by)
             self.spm_model: str | None = None
             self._segment = _mecab_segmenter(mecab, dictionary)
             return
@@ -93,7 +93,7 @@ class ModelTokenizer:
                 f"{tokenize!r} (calipers never downloads it), got None."
             )
         path = check_file(name, "spm_model", spm_model)
-        sentencepiece = import_extra(name, purpose, "sentencepiece", "flores")
+        sentencepiece = import_extra("sentencepiece", "text", "flores", needed_by)
         try:
             self._segment = _spm_segmenter(sentencepiece, os.path.abspath(path), _stamp(path))
         except (OSError, RuntimeError) as err:  # sentencepiece's report of an unreadable model
