@@ -4,8 +4,8 @@ The SDR needs :math:`c = b^\top R^{-1} b` where :math:`R` is the symmetric Toepl
 autocorrelation ``r`` (``L`` lags) and ``b`` its cross-correlation with the estimate. Two solvers:
 
 * :func:`toeplitz_quadratic_form` (exact): a blocked Durbin recursion gives the order ``L - 1`` prediction
-  polynomial ``a`` and error ``E`` in ``O(L^2)`` per system (``L / 32`` steps, each one FFT pair and one dense
-  64 x 64 solve, instead of ``L`` steps of small vector operations), then the Gohberg-Semencul formula
+  polynomial ``a`` and error ``E`` (``L / 48`` steps, each one FFT pair and one 48 x 48 Cholesky solve, instead of
+  ``L`` steps of small vector operations), then the Gohberg-Semencul formula
   :math:`R^{-1} = E^{-1} (A A^\top - B B^\top)` (``A``, ``B`` lower-triangular Toeplitz of ``a`` and of its shifted
   reversal) gives :math:`c = E^{-1} (\lVert A^\top b\rVert^2 - \lVert B^\top b\rVert^2)` by FFT.
   Every operation acts on the whole batch; there is no dense ``L x L`` matrix and no per-signal loop.
@@ -29,28 +29,37 @@ __all__ = ["toeplitz_conjugate_gradient", "toeplitz_quadratic_form"]
 _CG_RELATIVE_TOLERANCE = 1e-20
 
 
-# Orders added per step of the blocked Durbin recursion: one dense (2 * _ORDERS_PER_STEP)-system per step, about
-# L / _ORDERS_PER_STEP steps (bench workload ``audio.sdr``, L = 512: 16 steps of 64 x 64 solves; 16-48 time alike).
-_ORDERS_PER_STEP = 32
+# Orders added per step of the blocked Durbin recursion: one s x s Cholesky solve per step, about
+# L / _ORDERS_PER_STEP steps (bench workload ``audio.sdr``, L = 512: 11 steps; 40-48 fastest, 3.8 ms against 4.9 ms
+# at 64 and 4.3 ms at 24 with one thread; the step costs ~ s^3 in its Cholesky solve, its overhead ~ 1 / s).
+_ORDERS_PER_STEP = 48
 
 
 @lru_cache(maxsize=128)
 def _step_index(s: int, k: int, n: int, device: torch.device) -> Tensor:
-    """Where the entries of the step ``k -> k + s`` system lie in the padded residuals (length ``2 n + 1``).
+    """Where the entries of ``[A | B]`` of the step ``k -> k + s`` lie in the padded residuals (length ``2 n + 1``).
 
-    Unknowns ``[p_0 .. p_{s-1}, q_1 .. q_s]``; rows: ``phi[0] p_0 = 1``, the orthogonality conditions at lags
-    ``1 .. s - 1`` and at lags ``k + 1 .. k + s``. ``phi[t]`` (``t`` in ``[1 - s, 0]`` or ``[k + 1, k + s]``) sits at
-    ``n - 1 + t``; the lags ``1 .. k`` are zero by construction (index ``2 n``, the padding).
+    ``A[j, i] = phi[j - i]`` and ``B[j, i] = phi[k + 1 + i - j]`` for ``i >= j`` (upper triangular Toeplitz, ``s x s``):
+    ``phi[t]`` sits at ``n - 1 + t``, the zeros at ``2 n`` (the padding).
     """
     zero = 2 * n
-
-    def lag(t: int) -> int:
-        return n - 1 + t if t <= 0 or t > k else zero
-
-    rows = [[lag(0)] + [zero] * (2 * s - 1)]
-    rows += [[lag(j - i) for i in range(s)] + [lag(k + i - j) for i in range(1, s + 1)] for j in range(1, s)]
-    rows += [[lag(k + j - i) for i in range(s)] + [lag(i - j) for i in range(1, s + 1)] for j in range(1, s + 1)]
+    rows = [
+        [n - 1 + j - i if i >= j else zero for i in range(s)] + [n + k + i - j if i >= j else zero for i in range(s)]
+        for j in range(s)
+    ]
     return torch.tensor(rows, device=device).reshape(1, -1)
+
+
+@lru_cache(maxsize=32)
+def _toeplitz_index(k: int, device: torch.device) -> Tensor:
+    """``|i - j|`` for ``i, j < k``, flattened (the dense ``k x k`` Toeplitz matrix of its first column)."""
+    i = torch.arange(k, device=device)
+    return (i[:, None] - i[None]).abs().reshape(1, -1)
+
+
+@lru_cache(maxsize=32)
+def _signs(s: int, device: torch.device) -> Tensor:
+    return torch.cat([torch.ones(s, dtype=torch.float64), -torch.ones(s, dtype=torch.float64)]).to(device)
 
 
 @lru_cache(maxsize=128)
@@ -71,21 +80,26 @@ def _durbin(r: Tensor) -> tuple[Tensor, Tensor]:
     r"""Prediction polynomial ``a`` (``a[..., 0] = 1``) and error ``E`` of order ``L - 1`` for autocorrelation ``r``.
 
     ``r``: shape ``(N, L)``, normalised (``r[..., 0] = 1``); ``E``: shape ``(N,)``. Blocked: orders ``1 .. s - 1``
-    by one dense Yule-Walker solve, then ``s`` orders per step (``s = _ORDERS_PER_STEP``): the order ``k + s``
-    polynomial is :math:`p(z) a_k(z) + q(z) \tilde a_k(z)` (:math:`\tilde a_k` the reversal, ``p`` of degree
-    ``s - 1``, ``q`` of degree ``s`` without constant term), whose ``2 s`` coefficients solve one dense system of
-    the residuals :math:`\phi = r * a_k` at lags ``1 - s .. 0`` and ``k + 1 .. k + s``. The polynomials stay in the
-    frequency domain (``2 L`` points): a step is one residual FFT, one ``2 s`` solve and one FFT of ``p, q``. The
-    polynomials are not normalised between steps (each step resets the scale to ``1 / E_k``).
+    by one dense Yule-Walker solve, then ``s`` orders per step (``s = _ORDERS_PER_STEP``). The order ``k + s``
+    polynomial is :math:`p(z) a_k(z) + z q(z) \tilde a_k(z)` (:math:`\tilde a_k` the reversal, ``p`` and ``q`` of
+    degree ``s - 1``): its orthogonality to the lags ``0 .. s - 1`` and ``k + 1 .. k + s`` reads
+    :math:`\begin{pmatrix} A & B \\ B^\top & A^\top \end{pmatrix} \binom{p}{q} = e_0` with ``A``, ``B`` the upper
+    triangular Toeplitz matrices of the residuals :math:`\phi = r * a_k` at lags ``0, -1, ..`` and ``k + 1, k + 2,
+    ..``. Triangular Toeplitz matrices commute, so with :math:`H = A A^\top - B B^\top`:
+    :math:`y = H^{-1} e_0`, :math:`p = A^\top y`, :math:`q = -B^\top y`, one Cholesky solve (``H`` reversed is
+    :math:`A^\top A - B^\top B`, the leading ``s x s`` block of the Schur complement of the order ``k`` system, of
+    which the two residual sequences are the generators: symmetric positive definite with ``R``). The polynomials
+    stay in the frequency domain (``2 L`` points): a step is one residual FFT, one ``s x s`` Cholesky solve and one
+    FFT of ``p, q``; they are not normalised between steps (each step resets the scale).
     """
     n_sys, n = r.shape
     order = n - 1
     k = min(_ORDERS_PER_STEP - 1, order)
     a = torch.ones_like(r[:, :1])
-    if k > 0:
-        i = torch.arange(k, device=r.device)
-        toeplitz = r[:, (i[:, None] - i[None]).abs()]
-        a = torch.cat([a, torch.linalg.solve_ex(toeplitz, r[:, 1 : k + 1].neg())[0]], dim=-1)
+    if k > 0:  # Yule-Walker: R_k a[1:] = -r[1 : k + 1]
+        toeplitz = r.gather(1, _toeplitz_index(k, r.device).expand(n_sys, -1)).view(n_sys, k, k)
+        factor = torch.linalg.cholesky_ex(toeplitz)[0]
+        a = torch.cat([a, torch.cholesky_solve(r[:, 1 : k + 1, None].neg(), factor)[..., 0]], dim=-1)
     if k < order:
         n_fft = 2 * n
         spectrum = torch.fft.rfft(torch.cat([r.flip(-1), r[:, 1:]], dim=-1), n_fft)  # r at lags 1 - L .. L - 1
@@ -93,8 +107,10 @@ def _durbin(r: Tensor) -> tuple[Tensor, Tensor]:
         while k < order:
             s = min(_ORDERS_PER_STEP, order - k)
             residual = torch.nn.functional.pad(torch.fft.irfft(a_fft * spectrum, n_fft), (0, 1))
-            system = residual.gather(1, _step_index(s, k, n, r.device).expand(n_sys, -1)).view(n_sys, 2 * s, 2 * s)
-            pq = torch.linalg.solve_ex(system, _unit(2 * s, r.device).expand(n_sys, -1, -1))[0]
+            blocks = residual.gather(1, _step_index(s, k, n, r.device).expand(n_sys, -1)).view(n_sys, s, 2 * s)
+            signed = blocks * _signs(s, r.device)  # [A | -B]
+            factor = torch.linalg.cholesky_ex(torch.bmm(signed, blocks.mT))[0]  # H = A A^T - B B^T
+            pq = torch.bmm(signed.mT, torch.cholesky_solve(_unit(s, r.device).expand(n_sys, -1, -1), factor))
             pq_fft = torch.fft.rfft(pq.view(n_sys, 2, s), n_fft)
             # a_fft <- P a_fft + Q z^(k + 1) conj(a_fft): conj(a_fft) z^k is the spectrum of the reversal
             a_fft = torch.addcmul(pq_fft[:, 0] * a_fft, pq_fft[:, 1] * _delay(k + 1, n_fft, r.device), a_fft.conj())
