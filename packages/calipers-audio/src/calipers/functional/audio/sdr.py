@@ -32,6 +32,9 @@ __all__ = [
     "source_aggregated_signal_distortion_ratio",
 ]
 
+# Input dtypes computed as they are (both inputs of one of them): no promotion, no cast.
+_DIRECT_DTYPES = (torch.float32, torch.float64)
+
 # Floor of the signals' norms before normalisation (a silent reference gives a zero system, hence NaN).
 _NORM_FLOOR = 1e-6
 
@@ -43,18 +46,20 @@ def _energy(x: Tensor) -> Tensor:
 
 
 def _si_sdr_values(preds: Tensor, target: Tensor, zero_mean: bool) -> Tensor:
-    """SI-SDR of every signal (inputs in the compute dtype): five passes over the signals, no temporaries but one.
+    """SI-SDR of every signal (inputs in the compute dtype): four passes over the signals, one temporary.
 
     The noise ``alpha s - x`` is formed explicitly (one ``addcmul``), never by expanding its energy, so high ratios
-    keep their precision.
+    keep their precision. The per-signal arithmetic after the passes is done in place on the fresh reductions
+    (at (8, 16000) each small operation costs as much as a tenth of a pass: bench workload ``audio.si_sdr``).
     """
     if zero_mean:
         preds, target = _centre(preds), _centre(target)
     eps = torch.finfo(preds.dtype).eps
     target_energy = _energy(target)
-    alpha = ((preds * target).sum(-1) + eps) / (target_energy + eps)
-    noise = torch.addcmul(preds, target, alpha.unsqueeze(-1), value=-1.0)
-    return 10 * torch.log10((alpha * alpha * target_energy + eps) / (_energy(noise) + eps))
+    alpha = torch.linalg.vecdot(preds, target).add_(eps).div_(target_energy + eps)
+    noise_energy = _energy(torch.addcmul(preds, target, alpha.unsqueeze(-1), value=-1.0)).add_(eps)
+    ratio: Tensor = (target_energy * alpha.square()).add_(eps).div_(noise_energy)
+    return ratio.log10_().mul_(10)
 
 
 def _si_sdr_pair_matrix(
@@ -88,6 +93,8 @@ def _si_sdr_tensor_validation(name: str, preds: object, target: object) -> tuple
 
 def _si_sdr_format(preds: Tensor, target: Tensor) -> tuple[Tensor, Tensor, torch.dtype]:
     """Cast to the compute dtype (float32 for half precision); return the dtype of the values too."""
+    if preds.dtype == target.dtype and preds.dtype in _DIRECT_DTYPES:  # nothing to promote or cast
+        return preds, target, preds.dtype
     out = _value_dtype(preds, target)
     p, t = _as_compute(_compute_dtype(out), preds, target)
     return p, t, out
@@ -125,7 +132,8 @@ def scale_invariant_signal_distortion_ratio(preds: Tensor, target: Tensor, zero_
     _si_sdr_arg_validation(name, zero_mean)
     p, t = _si_sdr_tensor_validation(name, preds, target)
     p, t, out = _si_sdr_format(p, t)
-    return _si_sdr_update(p, t, zero_mean).to(out)
+    values = _si_sdr_update(p, t, zero_mean)
+    return values if values.dtype == out else values.to(out)
 
 
 # ------------------------------------------------------------------------------------------------ SDR
