@@ -194,20 +194,60 @@ def test_sdr_conjugate_gradient_converges_to_the_exact_value():
     assert errors[1] < 0.05 < errors[0]
 
 
-def test_sdr_toeplitz_solver_on_ill_conditioned_systems():
-    # low-pass references make the autocorrelation system ill-conditioned; compare with a dense solve
+def _dense_form(r, b):
+    i = torch.arange(r.shape[-1])
+    return (b * torch.linalg.solve(r[:, (i[:, None] - i[None]).abs()], b)).sum(-1)
+
+
+@pytest.mark.parametrize("n", [1, 2, 30, 47, 48, 49, 97, 256, 512])
+def test_sdr_toeplitz_solver_on_ill_conditioned_systems(n):
+    # low-pass references make the autocorrelation system ill-conditioned; compare with a dense solve. The sizes
+    # cover the blocked recursion's start alone (n <= 48), one step, a partial last step and L = 512 (11 steps).
     gen = torch.Generator().manual_seed(5)
     noise = torch.randn(4, 3000, dtype=torch.float64, generator=gen)
     target = torch.nn.functional.avg_pool1d(noise[:, None], 9, 1, 4)[:, 0]
     target = target / target.norm(dim=-1, keepdim=True)
-    n = 256
     spectrum = torch.fft.rfft(target, 8192)
     r = torch.fft.irfft(spectrum.abs() ** 2, 8192)[:, :n]
     b = torch.randn(4, n, dtype=torch.float64, generator=gen) * 0.01
+    torch.testing.assert_close(toeplitz_quadratic_form(r, b), _dense_form(r, b), rtol=1e-8, atol=0)
+
+
+@pytest.mark.parametrize(("sigma", "rtol"), [(1.0, 1e-12), (2.0, 1e-9), (2.3, 1e-7)])
+def test_sdr_toeplitz_solver_on_near_singular_systems(sigma, rtol):
+    # a Gaussian autocorrelation: condition numbers 7e1, 2e8 and 1e11 at L = 512; b = R x gives the exact form x^T R x
+    gen = torch.Generator().manual_seed(7)
+    n = 512
+    r = torch.exp(-((torch.arange(n, dtype=torch.float64) / sigma) ** 2) / 2).repeat(3, 1)
     i = torch.arange(n)
-    dense = torch.linalg.solve(r[:, (i[:, None] - i[None]).abs()], b)
-    torch.testing.assert_close(toeplitz_quadratic_form(r, b), (b * dense).sum(-1), rtol=1e-8, atol=0)
-    assert toeplitz_quadratic_form(r[:, :1], b[:, :1]).shape == (4,)  # a one-tap filter
+    x = torch.randn(3, n, dtype=torch.float64, generator=gen)
+    b = (r[:, (i[:, None] - i[None]).abs()] @ x[..., None])[..., 0]
+    torch.testing.assert_close(toeplitz_quadratic_form(r, b), (x * b).sum(-1), rtol=rtol, atol=0)
+
+
+@pytest.mark.parametrize("noise", [1e-3, 0.0])
+def test_sdr_speech_with_weak_noise_matches_fast_bss_eval_and_mir_eval(noise):
+    # one second at 16 kHz, filter 512 (the bench size): harmonics with little or no noise (condition ~1e7-1e8)
+    from mir_eval.separation import bss_eval_sources
+
+    rng = np.random.default_rng(11)
+    t = np.arange(16000) / 16000
+    target = np.stack(
+        [
+            (0.6 + 0.4 * np.sin(2 * np.pi * 4 * t + k))
+            * sum(np.sin(2 * np.pi * f0 * h * t + rng.uniform(0, 6)) / h for h in range(1, 9))
+            + noise * rng.standard_normal(t.shape)
+            for k, f0 in enumerate((110.0, 180.0, 240.0))
+        ]
+    )
+    preds = 0.8 * target + 0.3 * np.roll(target, 5, -1) + 0.2 * rng.standard_normal(target.shape)
+    ours = signal_distortion_ratio(torch.tensor(preds), torch.tensor(target)).numpy()
+    np.testing.assert_allclose(ours, _fbe_sdr(preds, target), atol=1e-4, rtol=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        reference = bss_eval_sources(target[:1], preds[:1])[0][0]
+    np.testing.assert_allclose(ours[0], reference, atol=1e-4, rtol=0)
+    assert toeplitz_quadratic_form(torch.ones(2, 1, dtype=torch.float64), torch.ones(2, 1)).shape == (2,)
 
 
 def test_sdr_filter_length_one_and_half_precision():
