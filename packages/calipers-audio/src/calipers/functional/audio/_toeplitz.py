@@ -42,12 +42,11 @@ def _step_index(s: int, k: int, n: int, device: torch.device) -> Tensor:
     ``A[j, i] = phi[j - i]`` and ``B[j, i] = phi[k + 1 + i - j]`` for ``i >= j`` (upper triangular Toeplitz, ``s x s``):
     ``phi[t]`` sits at ``n - 1 + t``, the zeros at ``2 n`` (the padding).
     """
-    zero = 2 * n
-    rows = [
-        [n - 1 + j - i if i >= j else zero for i in range(s)] + [n + k + i - j if i >= j else zero for i in range(s)]
-        for j in range(s)
-    ]
-    return torch.tensor(rows, device=device).reshape(1, -1)
+    j, i = torch.arange(s)[:, None], torch.arange(s)[None, :]
+    upper = i >= j
+    a = torch.where(upper, n - 1 + j - i, 2 * n)
+    b = torch.where(upper, n + k + i - j, 2 * n)
+    return torch.cat([a, b], dim=1).reshape(1, -1).to(device)
 
 
 @lru_cache(maxsize=32)
