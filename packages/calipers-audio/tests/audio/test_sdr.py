@@ -317,3 +317,17 @@ def test_sdr_rejects_bad_arguments(kwargs, error, match):
         signal_distortion_ratio(torch.ones(600), torch.ones(600), **kwargs)
     with pytest.raises(TypeError, match="SourceAggregatedSignalDistortionRatio: `scale_invariant` must be a bool"):
         SourceAggregatedSignalDistortionRatio(scale_invariant=None)
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        signal_distortion_ratio,
+        scale_invariant_signal_distortion_ratio,
+        source_aggregated_signal_distortion_ratio,
+    ],
+)
+def test_functionals_refuse_target_on_another_device(fn):
+    preds = torch.randn(2, 2, 600)
+    with pytest.raises(ValueError, match=r"`target` must be on the device of `preds` \(cpu\), got a tensor on meta"):
+        fn(preds, preds.to("meta"))

@@ -10,15 +10,16 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from calipers._checks import check_same_shape, check_tensor
+from calipers._checks import check_same_device, check_same_shape, check_tensor
 
 __all__: list[str] = []
 
 
 def _check_signals(name: str, preds: object, target: object, *, min_ndim: int = 1) -> tuple[Tensor, Tensor]:
-    """Real tensors of one shape with at least ``min_ndim`` dimensions (the last one is time)."""
+    """Real tensors of one shape on one device with at least ``min_ndim`` dimensions (the last one is time)."""
     p = check_tensor(name, "preds", preds, "real")
     t = check_tensor(name, "target", target, "real")
+    check_same_device(name, p, t)
     check_same_shape(name, p, t)
     if p.ndim < min_ndim:
         what = "(..., time)" if min_ndim == 1 else "(..., spk, time)"
