@@ -189,6 +189,12 @@ class MetricCollection(ModuleDict):
             self._groups = explicit_groups(members, self._enable_compute_groups)
         shared = [(members[g[0]], [members[n] for n in g[1:]]) for g in self._groups if len(g) > 1]
         self.__dict__["_shared_groups"] = shared
+        leaders = {id(leader) for leader, _ in shared}
+        for metric in members.values():
+            if isinstance(metric, Metric) and id(metric) not in leaders:
+                metric._lead_group([])
+        for leader, followers in shared:
+            leader._lead_group(followers)
         self._link()
 
     @property

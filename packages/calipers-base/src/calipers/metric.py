@@ -9,7 +9,7 @@ moves, cloning, pickling and arithmetic between metrics.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Generator, Hashable
+from collections.abc import Callable, Generator, Hashable, Sequence
 from contextlib import contextmanager
 from copy import deepcopy
 from typing import Any, ClassVar
@@ -555,6 +555,15 @@ class Metric(MetricArithmetic, Module, ABC):
         metric is never grouped automatically. Subclasses with extra state-changing arguments must override it.
         """
         return None
+
+    def _lead_group(self, followers: Sequence[Metric]) -> None:
+        """Told by a :class:`~calipers.MetricCollection` which metrics share this one's states as its followers.
+
+        Called whenever the collection forms its compute groups: with the followers when this metric leads a group,
+        with an empty list otherwise. Only the leader's ``update`` sees the inputs, so a leader whose checks are
+        looser than a follower's would be (retrieval: nDCG takes graded relevance, MAP only binary) tightens them
+        here, and a bad batch is refused at ``update``, before any state changes. The default does nothing.
+        """
 
     def plot(self, val: Any = None, ax: Any = None) -> Any:
         """Plot a value of the metric; needs matplotlib (the ``calipers-base[plot]`` extra), imported only here.

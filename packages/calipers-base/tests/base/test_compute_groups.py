@@ -232,3 +232,27 @@ def test_a_metric_in_a_collection_twice_under_two_names_is_not_double_counted():
     mc.update(torch.tensor([5.0]))
     assert total.update_count == 2
     assert_close(mc.compute(), {"x": 3.0, "y": 9.0}, 0, 0)
+
+
+def test_leaders_are_told_their_followers_whenever_groups_form():
+    told: dict[str, list[list[str]]] = {}
+
+    class Told(SumAbsDiff):
+        def _lead_group(self, followers):
+            told.setdefault(self.label, []).append([f.label for f in followers])
+
+    def make(label):
+        metric = Told()
+        metric.label = label
+        return metric
+
+    a, b, c = make("a"), make("b"), make("c")
+    collection = MetricCollection({"a": a, "b": b, "c": c})
+    assert told == {"a": [["b", "c"]], "b": [[]], "c": [[]]}
+    told.clear()
+    MetricCollection({"a": a, "b": b}, compute_groups=False)
+    assert told == {"a": [[]], "b": [[]]}
+    told.clear()
+    MetricCollection({"c": c, "a": a, "b": b}, compute_groups=[["b", "a"]])
+    assert told == {"b": [["a"]], "c": [[]], "a": [[]]}
+    assert len(collection.compute_groups) == 1

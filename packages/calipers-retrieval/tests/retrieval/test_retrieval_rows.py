@@ -192,12 +192,32 @@ def test_collection_stores_rows_once_and_sorts_once(monkeypatch):
         torch.testing.assert_close(values[name], metric.compute())
 
 
-def test_binary_members_refuse_graded_targets_stored_by_an_ndcg_leader():
+def test_an_ndcg_leader_of_binary_members_refuses_graded_targets_at_update():
     collection = MetricCollection({"a_ndcg": R.RetrievalNormalizedDCG(), "b_map": R.RetrievalMAP()})
     assert len(collection.compute_groups) == 1
-    collection.update(torch.rand(4), torch.tensor([0, 3, 1, 0]), torch.zeros(4, dtype=torch.long))
-    with pytest.raises(ValueError, match=r"RetrievalMAP: `target` values must be in \[0, 1\], got 3"):
-        collection.compute()
+    preds, index = torch.rand(4), torch.zeros(4, dtype=torch.long)
+    shared = r"RetrievalMAP \(sharing the rows of RetrievalNormalizedDCG\): "
+    with pytest.raises(ValueError, match=shared + r"`target` values must be in \[0, 1\], got 3"):
+        collection.update(preds, torch.tensor([0, 3, 1, 0]), index)
+    ndcg = collection.__getitem__("a_ndcg", copy_state=False)
+    assert ndcg.update_count == 0 and ndcg.preds == []
+    binary = torch.tensor([0, 1, 1, 0])
+    collection.update(preds, binary, index)
+    values = collection.compute()
+    for name, metric in (("a_ndcg", R.RetrievalNormalizedDCG()), ("b_map", R.RetrievalMAP())):
+        metric.update(preds, binary, index)
+        torch.testing.assert_close(values[name], metric.compute())
+    # graded members alone (or nDCG outside any group) keep graded relevance
+    graded = MetricCollection({"a": R.RetrievalNormalizedDCG(), "b": R.RetrievalNormalizedDCG(top_k=2)})
+    graded.update(preds, torch.tensor([0, 3, 1, 0]), index)
+    alone = R.RetrievalNormalizedDCG()
+    alone.update(preds, torch.tensor([0, 3, 1, 0]), index)
+    torch.testing.assert_close(graded.compute()["a"], alone.compute())
+    # without compute groups every member checks its own batch: nDCG takes the graded targets, MAP refuses them
+    apart = MetricCollection({"a_ndcg": R.RetrievalNormalizedDCG(), "b_map": R.RetrievalMAP()}, compute_groups=False)
+    with pytest.raises(ValueError, match=r"^RetrievalMAP: `target` values must be in \[0, 1\], got 3"):
+        apart.update(preds, torch.tensor([0, 3, 1, 0]), index)
+    assert collection.__getitem__("b_map", copy_state=False)._binary_follower is None
 
 
 def test_reset_drops_the_kept_ranking():

@@ -8,13 +8,14 @@ once (:mod:`calipers.functional.retrieval._values`).
 
 Every retrieval metric folds ``(preds, target, indexes)`` the same way, so all declare one state signature (with
 their ``ignore_index``): in a :class:`~calipers.MetricCollection` of, say, MAP, MRR, nDCG@10, P@10 and R@10 the
-rows are stored once and ranked once. When nDCG leads such a group with graded targets, the binary members refuse
-them at ``compute`` (``ValueError``).
+rows are stored once and ranked once. An nDCG leading such a group beside binary members (MAP, MRR, ...) takes
+only binary targets (:meth:`RetrievalMetric._lead_group`): a graded batch raises the binary members' ``ValueError``
+at ``update``, before any row is stored.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from typing import Any, ClassVar
 
 import torch
@@ -63,10 +64,19 @@ class RetrievalMetric(Metric):
         self.add_state("preds", [], dist_reduce_fx="cat")
         self.add_state("target", [], dist_reduce_fx="cat")
         self.add_state("indexes", [], dist_reduce_fx="cat")
+        #: A binary follower shares the rows (set by :meth:`_lead_group`): its name, named by the errors.
+        self._binary_follower: str | None = None
+
+    def _lead_group(self, followers: Sequence[Metric]) -> None:
+        """A graded leader with a binary follower takes binary targets only, so the follower's check runs at update."""
+        binary = [f for f in followers if isinstance(f, RetrievalMetric) and not f._graded]
+        self._binary_follower = binary[0]._get_name() if self._graded and binary else None
 
     def update(self, preds: Tensor, target: Tensor, indexes: Tensor) -> None:
         """Check the batch, drop its ``ignore_index`` rows and append the rest (an empty batch changes nothing)."""
-        name, graded = type(self).__name__, self._graded
+        name, graded = self._get_name(), self._graded
+        if graded and self._binary_follower is not None:  # the rows also serve a binary metric: its check
+            name, graded = f"{self._binary_follower} (sharing the rows of {name})", False
         rows_tensor_validation(name, preds, target, indexes, graded, self.ignore_index, self.device)
         p, t, i = rows_format(preds, target, indexes, graded, self.ignore_index)
         if p.numel():
