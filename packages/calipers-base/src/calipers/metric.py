@@ -23,12 +23,12 @@ from typing_extensions import Self
 from calipers._arithmetic import MetricArithmetic
 from calipers._forward import batch_value, forward, forward_full_state_update, forward_reduce_state_update
 from calipers._jit import hide_from_torchscript
+from calipers._merge import merge_into
 from calipers._state import (
     ELEMENTWISE,
     Reduction,
     StateValue,
     check_state_default,
-    fold_states,
     normalize_reduction,
 )
 from calipers._sync import StateEntry, execute_sync, plan_sync
@@ -326,39 +326,7 @@ class Metric(MetricArithmetic, Module, ABC):
             TypeError: if ``incoming_state`` is neither a dict nor a metric of the same class.
             ValueError: if its state names differ, or a state has no reduction (``dist_reduce_fx=None``).
         """
-        if isinstance(incoming_state, Metric):
-            if type(incoming_state) is not type(self):
-                raise TypeError(
-                    f"{self._get_name()}.merge_state: `incoming_state` must be a {self._get_name()} or a dict, "
-                    f"got {type(incoming_state).__name__}."
-                )
-            other, other_count = incoming_state.metric_state, incoming_state._update_count
-        elif isinstance(incoming_state, dict):
-            other, other_count = incoming_state, 1
-        else:
-            raise TypeError(
-                f"{self._get_name()}.merge_state: `incoming_state` must be a dict or a metric, "
-                f"got {type(incoming_state).__name__}."
-            )
-        if set(other) != set(self._defaults):
-            raise ValueError(
-                f"{self._get_name()}.merge_state: `incoming_state` must have the states "
-                f"{sorted(self._defaults)}, got {sorted(other)}."
-            )
-        if self._is_synced:
-            raise MetricStateError(f"{self._get_name()}.merge_state: unsync the metric before merging into it.")
-        weights = (float(self._update_count), float(other_count))
-        merged = {}
-        for name, reduction in self._reductions.items():
-            if reduction is None:
-                raise ValueError(
-                    f"{self._get_name()}.merge_state: state {name!r} has no reduction (`dist_reduce_fx=None`), "
-                    "so two values of it cannot be merged."
-                )
-            merged[name] = fold_states(getattr(self, name), other[name], reduction, weights)
-        self.__dict__.update(merged)
-        self._update_count += other_count
-        self._computed = None
+        merge_into(self, incoming_state)
 
     def _state_entries(self, prefix: Hashable = None) -> list[StateEntry]:
         return [
