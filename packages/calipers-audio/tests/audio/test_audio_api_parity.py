@@ -33,3 +33,26 @@ def test_audio_signatures_match_torchmetrics(ours, theirs):
     names = [n for n in theirs.__all__ if n not in _LATER]
     assert len(names) >= 3
     assert signature_differences(ours, theirs, names) == []
+
+
+def test_srmr_signatures_match_torchmetrics():
+    # TorchMetrics lists SRMR in `__all__` only where torchaudio imports; its modules define it either way.
+    from types import SimpleNamespace
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from torchmetrics.audio.srmr import SpeechReverberationModulationEnergyRatio
+        from torchmetrics.functional.audio.srmr import speech_reverberation_modulation_energy_ratio
+
+    theirs = SimpleNamespace(
+        __name__="torchmetrics.audio.srmr",
+        SpeechReverberationModulationEnergyRatio=SpeechReverberationModulationEnergyRatio,
+        speech_reverberation_modulation_energy_ratio=speech_reverberation_modulation_energy_ratio,
+    )
+    ours = SimpleNamespace(
+        __name__="calipers.audio",
+        SpeechReverberationModulationEnergyRatio=calipers.audio.SpeechReverberationModulationEnergyRatio,
+        speech_reverberation_modulation_energy_ratio=calipers.functional.audio.speech_reverberation_modulation_energy_ratio,
+    )
+    names = ["SpeechReverberationModulationEnergyRatio", "speech_reverberation_modulation_energy_ratio"]
+    assert signature_differences(ours, theirs, names) == []
