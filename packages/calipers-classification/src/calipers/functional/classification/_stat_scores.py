@@ -241,13 +241,14 @@ def checked_table_scores_counts(name: str, preds: Tensor, target: Tensor, num_cl
     """:func:`_table_counts` of a :func:`table_scores` batch, its target labels and NaN scores checked first.
 
     The same checks as every other batch, in the same order: target labels in ``[0, C)`` (one ``aminmax``), then no
-    NaN score (one ``sum``), each raising the other paths' ``ValueError`` naming the argument.
+    NaN score (``torch.equal(preds, preds)``, false exactly when a score is NaN), each raising the other paths'
+    ``ValueError`` naming the argument.
     """
     lo, hi = target.aminmax()
     if lo.item() < 0 or hi.item() >= num_classes:
         check_labels(name, "target", target, num_classes)  # raises, naming the offending label
-    if math.isnan(preds.sum().item()):
-        check_no_nan(name, "preds", preds)  # raises unless the NaN sum came from inf meeting -inf
+    if not torch.equal(preds, preds):  # NaN != NaN: one comparison pass, answered as a bool (no sum, no item)
+        check_no_nan(name, "preds", preds)  # raises, counting the NaN
     return _small_table(num_classes).index_select(0, preds.argmax(1).add_(target, alpha=num_classes)).sum(0)
 
 
