@@ -331,3 +331,18 @@ def test_functionals_refuse_target_on_another_device(fn):
     preds = torch.randn(2, 2, 600)
     with pytest.raises(ValueError, match=r"`target` must be on the device of `preds` \(cpu\), got a tensor on meta"):
         fn(preds, preds.to("meta"))
+
+
+def test_sdr_of_a_perfect_estimate_is_infinite_as_fast_bss_eval():
+    # preds == target: the distortion is zero and the exact SDR +inf. Rounding puts the coherence a hair above or
+    # below 1: fast-bss-eval clamps it into [0, 1] (+inf, or ~150-160 dB from rounding), TorchMetrics does not (NaN
+    # for some signals). calipers clamps too, so a perfect estimate is never NaN.
+    target = torch.randn(24, 3000, dtype=torch.float64, generator=torch.Generator().manual_seed(5))
+    ours = signal_distortion_ratio(target, target)
+    assert not ours.isnan().any() and (ours > 140).all()
+    with np.errstate(divide="ignore"):  # fast-bss-eval takes log10(0) for it
+        expected = fast_bss_eval.sdr(target.numpy(), target.numpy(), filter_length=512, use_cg_iter=None)
+    assert not np.isnan(expected).any() and (expected > 140).all()
+    near = target + 1e-6 * torch.randn(24, 3000, dtype=torch.float64, generator=torch.Generator().manual_seed(6))
+    expected = fast_bss_eval.sdr(target.numpy(), near.numpy(), filter_length=512, use_cg_iter=None)
+    np.testing.assert_allclose(signal_distortion_ratio(near, target).numpy(), expected, atol=0.05)  # ~120 dB

@@ -225,6 +225,9 @@ def _sdr_update(signals: Tensor, use_cg_iter: int | None, filter_length: int, lo
         r = torch.cat([r[:, :1] + load_diag, r[:, 1:]], dim=-1)
     exact = use_cg_iter is None
     coherence = toeplitz_quadratic_form(r, b) if exact else toeplitz_conjugate_gradient(r, b, use_cg_iter or 1)
+    # The coherence is a projection's energy, in [0, 1]; rounding can put a perfect estimate's just above 1, which
+    # would make the ratio negative and the SDR NaN: clamped, as fast-bss-eval does, it is +inf.
+    coherence = coherence.clamp(0.0, 1.0)
     return 10 * torch.log10(coherence / (1 - coherence))
 
 
