@@ -171,6 +171,11 @@ def test_meta_package_pins_every_distribution_compatibly(wheels):
             assert [spec.operator for spec in req.specifier] == ["~="], req
 
 
+# Every distribution asks for the same torch: 2.1.1 and later (2.1.0's `torch.equal(x, x)` ignored NaN,
+# pytorch#111251, which the multiclass table path's NaN check relies on).
+TORCH_FLOOR = ">=2.1.1"
+
+
 def _base_range() -> set[tuple[str, str]]:
     base = Version(_pyproject("calipers-base")["version"])
     return {(">=", f"{base.major}.{base.minor}"), ("<", f"{base.major}.{base.minor + 1}")}
@@ -184,7 +189,7 @@ def test_domain_requires_base_minor_range_and_torch_only(wheels, domain):
     assert {(s.operator, s.version) for s in base_spec} == _base_range(), f"calipers-base pin is {base_spec}"
     assert Version(_pyproject("calipers-base")["version"]) in base_spec
     assert "torch" in requires, requires
-    assert str(requires["torch"].specifier) == ">=2.1"
+    assert str(requires["torch"].specifier) == TORCH_FLOOR
     siblings = {f"calipers-{d}" for d in DOMAINS if d != domain} | {"calipers"}
     assert not siblings & set(requires), f"calipers-{domain} requires a sibling: {sorted(siblings & set(requires))}"
     every = {canonicalize_name(r.name) for r in _requirements(wheels[f"calipers-{domain}"])}
@@ -193,7 +198,7 @@ def test_domain_requires_base_minor_range_and_torch_only(wheels, domain):
 
 def test_base_requires_torch_and_no_domain(wheels):
     requires = _unconditional(wheels["calipers-base"])
-    assert str(requires["torch"].specifier) == ">=2.1"
+    assert str(requires["torch"].specifier) == TORCH_FLOOR
     assert not {n for n in requires if n.startswith("calipers")}, requires
     every = {canonicalize_name(r.name): r for r in _requirements(wheels["calipers-base"])}
     assert not set(every) & FORBIDDEN_REQUIREMENTS
