@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from calipers_testing.api_parity import signature_differences
+from calipers_testing.api_parity import domain_signature_differences, signature_differences
 
 
 def _tm_fn(preds, target, beta=1.0, reduction="mean"):  # the TorchMetrics side
@@ -54,3 +54,12 @@ def test_signature_differences_finds_each_kind_of_difference():
     (line,) = signature_differences(SimpleNamespace(__name__="cal", Metric=OtherUpdate), theirs, ["Metric"])
     assert line.startswith("Metric.update: calipers")
     assert signature_differences(SimpleNamespace(__name__="cal"), theirs, ["fn"]) == ["cal.fn is missing"]
+
+
+def test_domain_signature_differences_skips_model_backed_names_and_refuses_a_near_empty_namespace():
+    theirs = SimpleNamespace(__name__="tm", __all__=["fn", "Metric", "other", "BERTScore"], fn=_tm_fn, Metric=_TmMetric)
+    theirs.other = _tm_fn
+    ours = SimpleNamespace(__name__="cal", fn=_tm_fn, Metric=_TmMetric, other=_tm_fn)
+    assert domain_signature_differences(ours, theirs) == []  # BERTScore (model-backed) is not asked for
+    (line,) = domain_signature_differences(ours, SimpleNamespace(__name__="tm", __all__=["fn"], fn=_tm_fn))
+    assert "lists only ['fn']" in line
