@@ -9,7 +9,7 @@ from typing import Any
 from torch import Tensor
 from torch.nn import Module
 
-from calipers._state import fold_states
+from calipers._merge import merge_into
 from calipers._tree_sync import stateful_metrics, sync_metrics, unsync_metrics
 from calipers.collections import MetricCollection
 from calipers.exceptions import MetricStateError
@@ -102,45 +102,7 @@ class WrapperMetric(Metric):
             ValueError: if its states or wrapped metrics differ from this wrapper's.
             MetricStateError: if the wrapper is synced.
         """
-        owner = self._get_name()
-        wrapped = self._wrapped()
-        if isinstance(incoming_state, Metric):
-            if type(incoming_state) is not type(self):
-                raise TypeError(
-                    f"{owner}.merge_state: `incoming_state` must be a {owner} or a dict, "
-                    f"got {type(incoming_state).__name__}."
-                )
-            assert isinstance(incoming_state, WrapperMetric)
-            incoming: dict[str, Any] = {name: getattr(incoming_state, name) for name in incoming_state._defaults}
-            incoming.update(incoming_state._wrapped())
-            count = incoming_state._update_count
-        elif isinstance(incoming_state, dict):
-            incoming, count = incoming_state, 1
-        else:
-            raise TypeError(
-                f"{owner}.merge_state: `incoming_state` must be a dict or a metric, "
-                f"got {type(incoming_state).__name__}."
-            )
-        expected = sorted([*self._defaults, *(path for path, _ in wrapped)])
-        if sorted(incoming) != expected:
-            raise ValueError(
-                f"{owner}.merge_state: `incoming_state` must have the keys {expected}, got {sorted(incoming)}."
-            )
-        if self._is_synced:
-            raise MetricStateError(f"{owner}.merge_state: unsync the metric before merging into it.")
-        for name, reduction in self._reductions.items():
-            if reduction is None:
-                raise ValueError(f"{owner}.merge_state: state {name!r} has no reduction, so it cannot be merged.")
-        weights = (float(self._update_count), float(count))
-        merged = {
-            name: fold_states(getattr(self, name), incoming[name], reduction, weights)
-            for name, reduction in self._reductions.items()
-        }
-        for path, child in wrapped:
-            child.merge_state(incoming[path])
-        self.__dict__.update(merged)
-        self._update_count += count
-        self._computed = None
+        merge_into(self, incoming_state, children=WrapperMetric._wrapped)
 
     def _filter_kwargs(self, **kwargs: Any) -> dict[str, Any]:
         """Keep the keyword arguments that the wrapped metrics accept (all of them if any takes ``**kwargs``)."""
